@@ -1,0 +1,179 @@
+"""Command line: ``garblecheck score`` and ``garblecheck restore``.
+
+Exit codes: 0 nothing garbled, 1 at least one document garbled, 2 usage error or an unreadable
+input (the other inputs are still processed).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
+
+import click
+
+from . import __version__
+from .io import DEFAULT_INCLUDE, MAX_BYTES, InputError, iter_inputs, read_input
+
+EXIT_CLEAN, EXIT_GARBLED, EXIT_ERROR = 0, 1, 2
+
+
+def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Options every command that builds a Detector shares."""
+    opts = [
+        click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=True),
+                     help="Extra lexicon .tsv file or folder (repeatable); its entries override shipped ones."),
+        click.option("--no-default-lexicon", is_flag=True, help="Use only the --lexicon files."),
+        click.option("--ignore", "ignore", multiple=True, metavar="PHRASE",
+                     help="Never flag this spun phrase (repeatable)."),
+        click.option("--ignore-file", "ignore_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                     help="File of phrases to ignore, one a line (# comments)."),
+        click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
+                     help="Score at or above which a document is garbled (default 0.5)."),
+        click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True,
+                     help="Refuse inputs larger than this."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _detector(lexicons: Sequence[str], no_default_lexicon: bool, ignore: Sequence[str],
+              ignore_files: Sequence[str], threshold: Optional[float]) -> Any:
+    from .detector import Detector
+    from .lexicon import LexiconError, read_ignore_file
+
+    try:
+        phrases = list(ignore)
+        for f in ignore_files:
+            phrases += read_ignore_file(f)
+        return Detector(lexicons=lexicons, ignore=phrases, default_lexicon=not no_default_lexicon,
+                        threshold=threshold)
+    except LexiconError as e:
+        raise click.UsageError(str(e)) from None
+
+
+def _err(msg: str) -> None:
+    click.echo(f"garblecheck: {msg}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="garblecheck")
+def cli() -> None:
+    """Find text mangled by article spinners or machine translation, and restore it."""
+
+
+def _error_record(path: str, reason: str) -> Dict[str, Any]:
+    return {"path": path, "score": 0.0, "verdict": "error", "error": reason, "flags": [], "sentences": []}
+
+
+def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
+    path = rec["path"]
+    if rec["verdict"] == "error":
+        yield f"{path}: error: {rec['error']}"
+        return
+    if not quiet:
+        for f in rec["flags"]:
+            orig = f["suggestions"][0] if f["suggestions"] else "?"
+            yield f"{path}:{f['line']}:{f['col']}: {f['text']} ==> {orig} [{f['rule']}]"
+    yield (f"{path}: score {rec['score']:.3f} {rec['verdict']} "
+           f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words)")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
+@click.option("--include", multiple=True, metavar="GLOB",
+              help=f"Files to read inside folders (repeatable; default {' '.join(DEFAULT_INCLUDE)}).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Files or paths to skip (repeatable).")
+@click.option("--quiet", "-q", is_flag=True, help="Text format: only the summary line of each document.")
+@_engine_options
+def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Sequence[str], quiet: bool,
+          lexicons: Sequence[str], no_default_lexicon: bool, ignore: Sequence[str], ignore_files: Sequence[str],
+          threshold: Optional[float], max_bytes: int) -> None:
+    """Score files, folders (recursively) or standard input (-)."""
+    det = _detector(lexicons, no_default_lexicon, ignore, ignore_files, threshold)
+    status = EXIT_CLEAN
+    collected: List[Dict[str, Any]] = []
+    out: TextIO = sys.stdout
+    for item in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude):
+        if isinstance(item, InputError):
+            rec = _error_record(item.path, item.reason)
+        else:
+            try:
+                doc = read_input(item, max_bytes)
+            except InputError as e:
+                rec = _error_record(item, e.reason)
+            else:
+                if doc.warning:
+                    _err(doc.warning)
+                rec = {"path": item, **det.check(doc.text).to_dict(), "error": None}
+        if rec["verdict"] == "error":
+            status = EXIT_ERROR
+            if fmt != "text":
+                _err(f"{rec['path']}: {rec['error']}")
+        elif rec["verdict"] != "clean" and status == EXIT_CLEAN:
+            status = EXIT_GARBLED
+        if fmt == "json":
+            collected.append(rec)
+        elif fmt == "jsonl":
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        else:
+            for line in _text_lines(rec, quiet):
+                (sys.stderr if rec["verdict"] == "error" else out).write(line + "\n")
+    if fmt == "json":
+        out.write(json.dumps(collected, ensure_ascii=False, indent=2) + "\n")
+    out.flush()
+    sys.exit(status)
+
+
+@cli.command()
+@click.argument("path")
+@click.option("--diff", is_flag=True, help="Print a unified diff instead of the restored text.")
+@click.option("--write", "-w", is_flag=True, help="Rewrite the file in place (atomically, mode kept).")
+@_engine_options
+def restore(path: str, diff: bool, write: bool, lexicons: Sequence[str], no_default_lexicon: bool,
+            ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float], max_bytes: int) -> None:
+    """Print PATH (or - for standard input) with spun phrases restored.
+
+    Exits 1 if the document was garbled, as `score` would.
+    """
+    if write and path == "-":
+        raise click.UsageError("--write needs a file, not standard input")
+    if write and diff:
+        raise click.UsageError("--write and --diff do not go together")
+    det = _detector(lexicons, no_default_lexicon, ignore, ignore_files, threshold)
+    try:
+        doc = read_input(path, max_bytes)
+    except InputError as e:
+        _err(str(e))
+        sys.exit(EXIT_ERROR)
+    if doc.warning:
+        _err(doc.warning)
+    report = det.check(doc.text)
+    restored, _ = det.restore_and_explain(doc.text, report)
+    out = sys.stdout
+    if write:
+        if restored != doc.text:
+            from .io import atomic_write_bytes
+
+            try:
+                atomic_write_bytes(path, doc.encode(restored))
+            except OSError as e:
+                _err(f"{path}: cannot write: {e.strerror or e}")
+                sys.exit(EXIT_ERROR)
+            _err(f"{path}: restored")
+    elif diff:
+        name = "stdin" if path == "-" else path
+        out.writelines(difflib.unified_diff(doc.text.splitlines(True), restored.splitlines(True),
+                                            f"a/{name}", f"b/{name}"))
+    else:
+        out.write(restored)
+    out.flush()
+    sys.exit(EXIT_GARBLED if report.garbled else EXIT_CLEAN)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="garblecheck")

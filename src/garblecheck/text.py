@@ -1,0 +1,227 @@
+"""Text layer: sentences and word tokens, each with exact offsets into the original ``str``.
+
+Nothing here copies or normalises the input; every span is ``text[start:end]`` of the string
+the caller passed, so offsets survive CRLF, curly quotes, non-breaking spaces and the like.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+__all__ = [
+    "Token",
+    "Span",
+    "sentence_spans",
+    "tokenize",
+    "count_words",
+    "normalize",
+    "LineIndex",
+    "WORD_RE",
+]
+
+APOSTROPHES = "’‘ʼ′`"
+OPEN_QUOTES = "\"“‘'«(["
+BULLETS = "-*•–—·▪◦‣"
+
+URL = r"(?:https?://|www\.)[^\s<>\"“”]*[^\s<>\"“”'’.,;:!?)\]]"
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+NUMBER = r"\d+(?:[.,:/]\d+)+\w*"
+WORD = r"\w+(?:['’\-]\w+)*"
+TOKEN_RE = re.compile(f"(?P<url>{URL})|(?P<email>{EMAIL})|(?P<number>{NUMBER})|(?P<word>{WORD})")
+WORD_RE = re.compile(f"{NUMBER}|{WORD}")
+
+# A candidate sentence end: terminal punctuation, closing quotes/brackets, then white space.
+_END_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)")
+# Line breaks; a blank line (paragraph break) always ends a sentence.
+_LINE_RE = re.compile(r"\r\n|\r|\n")
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen gov sen rep st jan feb mar apr jun jul aug sep sept oct nov dec
+    no vs etc inc ltd co corp jr sr lt col capt cpt sgt maj adm rev hon mt ft est approx dept univ
+    fig al e.g i.e u.s u.k u.n a.m p.m ph.d b.a m.a pres gov't cmdr brig supt insp det""".split()
+)
+
+
+def normalize(s: str) -> str:
+    """Lower-case, fold curly apostrophes to ``'`` and collapse white space (lexicon keys and tokens)."""
+    for a in APOSTROPHES:
+        s = s.replace(a, "'")
+    return " ".join(s.lower().split())
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence: ``text[start:end]``."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word, number, URL or e-mail address in a sentence.
+
+    ``protected`` marks tokens that must never be rewritten: names (capitalised words that do not
+    open a sentence or a quotation), ALL-CAPS acronyms, numbers, URLs and e-mail addresses.
+    """
+
+    start: int
+    end: int
+    text: str
+    norm: str
+    kind: str  # "word" | "number" | "url" | "email"
+    protected: bool
+
+
+def _is_sentence_end(text: str, punct_start: int) -> bool:
+    """False where the period closes an abbreviation or an initial ("Mr.", "U.S.", "M. J.")."""
+    if text[punct_start] != ".":
+        return True
+    i = punct_start
+    while i > 0 and not text[i - 1].isspace() and text[i - 1] not in OPEN_QUOTES:
+        i -= 1
+    word = text[i:punct_start].lower()
+    if not word:
+        return True
+    if len(word) == 1 and word.isalpha():
+        return False
+    return word.rstrip(".") not in ABBREVIATIONS and word not in ABBREVIATIONS
+
+
+def _starts_like_sentence(text: str, i: int) -> bool:
+    while i < len(text) and text[i] in OPEN_QUOTES:
+        i += 1
+    if i >= len(text):
+        return False
+    c = text[i]
+    return c.isupper() or c.isdigit() or c in BULLETS
+
+
+def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
+    """Split one line of text at sentence-final punctuation."""
+    s = start
+    for m in _END_RE.finditer(text, start, end):
+        gap = m.start("gap")
+        if m.end() >= end or not _is_sentence_end(text, m.start()):
+            continue
+        if not _starts_like_sentence(text, m.end()):
+            continue
+        _append(text, s, gap, out)
+        s = m.end()
+    _append(text, s, end, out)
+
+
+def _append(text: str, start: int, end: int, out: List[Span]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        out.append(Span(start, end))
+
+
+def _continues(text: str, prev: Tuple[int, int], nxt: Tuple[int, int]) -> bool:
+    """Does line ``nxt`` continue the sentence of line ``prev`` (hard-wrapped prose)?"""
+    p = text[prev[0] : prev[1]].rstrip()
+    n = text[nxt[0] : nxt[1]].lstrip()
+    if not p or not n:
+        return False
+    if n[0] in BULLETS or p[0] in BULLETS:
+        return False
+    if p[-1] in ".!?…:\"”":
+        return False
+    return n[0].islower() or p[-1] in ",;-–—(" 
+
+
+def sentence_spans(text: str) -> List[Span]:
+    """Split ``text`` into sentences.
+
+    Boundaries: blank lines; a line break unless the next line continues wrapped prose (it starts
+    in lower case, or the line before ends in a comma, hyphen or dash), so headlines without final
+    punctuation and bullet lines stand alone; and ``. ! ?`` (with closing quotes) followed by a
+    capital, digit, opening quote or bullet, except after abbreviations and initials.
+    """
+    lines: List[Tuple[int, int]] = []
+    pos = 0
+    for m in _LINE_RE.finditer(text):
+        lines.append((pos, m.start()))
+        pos = m.end()
+    lines.append((pos, len(text)))
+
+    blocks: List[Tuple[int, int]] = []
+    cur = None
+    for ln in lines:
+        if not text[ln[0] : ln[1]].strip():
+            if cur is not None:
+                blocks.append(cur)
+                cur = None
+            continue
+        if cur is not None and _continues(text, last, ln):
+            cur = (cur[0], ln[1])
+        else:
+            if cur is not None:
+                blocks.append(cur)
+            cur = ln
+        last = ln
+    if cur is not None:
+        blocks.append(cur)
+
+    out: List[Span] = []
+    for b0, b1 in blocks:
+        _split_line(text, b0, b1, out)
+    return out
+
+
+def _mostly_caps(words: Sequence[str]) -> bool:
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    caps = sum(1 for w in letters if w.isupper())
+    return len(letters) >= 2 and caps * 10 >= len(letters) * 6
+
+
+def tokenize(text: str, start: int = 0, end: int | None = None) -> List[Token]:
+    """Tokens of one sentence ``text[start:end]`` with the protection flags filled in."""
+    if end is None:
+        end = len(text)
+    raw = [(m.lastgroup or "word", m.start(), m.end()) for m in TOKEN_RE.finditer(text, start, end)]
+    shouting = _mostly_caps([text[a:b] for _, a, b in raw])
+    toks: List[Token] = []
+    for idx, (kind, a, b) in enumerate(raw):
+        s = text[a:b]
+        if kind == "word" and any(c.isdigit() for c in s):
+            kind = "number"
+        protected = kind != "word"
+        if not protected and s[0].isupper():
+            if len(s) > 1 and s.isupper():
+                protected = not shouting
+            else:
+                protected = not _opens(text, start if idx == 0 else raw[idx - 1][2], a, idx == 0)
+        toks.append(Token(a, b, s, normalize(s), kind, protected))
+    return toks
+
+
+def _opens(text: str, prev_end: int, a: int, first: bool) -> bool:
+    """Is the capitalised word at ``a`` the first word of a sentence or quotation?"""
+    gap = text[prev_end:a]
+    if first:
+        return True
+    g = gap.strip()
+    return bool(g) and (g[-1] in OPEN_QUOTES or g[-1] == ":" or g[-1] in "—–")
+
+
+def count_words(text: str, start: int = 0, end: int | None = None) -> int:
+    """Number of word and number tokens in ``text[start:end]``."""
+    return len(WORD_RE.findall(text, start, len(text) if end is None else end))
+
+
+class LineIndex:
+    """Maps string offsets to 1-based (line, column); a line ends at ``\\n`` (so CRLF counts once)."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def line_col(self, offset: int) -> Tuple[int, int]:
+        i = bisect_right(self._starts, offset) - 1
+        return i + 1, offset - self._starts[i] + 1

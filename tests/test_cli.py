@@ -1,0 +1,210 @@
+"""The command line: formats, exit codes (pinned), inputs, and atomic --write."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from garblecheck.cli import cli
+
+SPUN = "Tons of Pakistanis died final month in cross-border assaults on safety forces, officers stated.\n"
+CLEAN = "Hundreds of Pakistanis died last month in cross-border attacks on security forces, officials said.\n"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, input: bytes | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def files(tmp_path: Path):
+    (tmp_path / "spun.txt").write_text(SPUN, encoding="utf-8")
+    (tmp_path / "clean.txt").write_text(CLEAN, encoding="utf-8")
+    return tmp_path
+
+
+def test_exit_0_for_clean_1_for_garbled_2_for_unreadable(files: Path):
+    assert run("score", str(files / "clean.txt")).exit_code == 0
+    assert run("score", str(files / "spun.txt")).exit_code == 1
+    assert run("score", str(files / "clean.txt"), str(files / "missing.txt")).exit_code == 2
+    # an unreadable input does not stop the others
+    r = run("score", str(files / "missing.txt"), str(files / "spun.txt"))
+    assert r.exit_code == 2
+    assert "spun.txt: score" in r.output
+    assert "missing.txt: error: no such file" in r.stderr
+
+
+def test_usage_errors_exit_2(files: Path):
+    assert run("score").exit_code == 2
+    assert run("score", "--format", "xml", str(files)).exit_code == 2
+    assert run("score", "--threshold", "2", str(files)).exit_code == 2
+    assert run("restore", "--write", "-").exit_code == 2
+
+
+def test_text_format_lines(files: Path):
+    r = run("score", str(files / "spun.txt"))
+    lines = r.stdout.splitlines()
+    p = str(files / "spun.txt")
+    assert lines[0] == f"{p}:1:1: Tons of ==> Hundreds of [lexicon:spin]"
+    assert f"{p}:1:25: final month ==> last month [lexicon:spin]" in lines
+    assert lines[-1].startswith(f"{p}: score ") and lines[-1].endswith("words)") and "garbled" in lines[-1]
+    q = run("score", "--quiet", str(files / "spun.txt"))
+    assert len(q.stdout.splitlines()) == 1
+
+
+def test_jsonl_schema(files: Path):
+    r = run("score", "--format", "jsonl", str(files / "spun.txt"), str(files / "clean.txt"), str(files / "nope.txt"))
+    recs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [Path(x["path"]).name for x in recs] == ["spun.txt", "clean.txt", "nope.txt"]
+    spun, clean, err = recs
+    for rec in recs:
+        assert set(rec) >= {"path", "score", "verdict", "error", "flags", "sentences"}
+        assert isinstance(rec["score"], float)
+    assert spun["verdict"] == "garbled" and spun["error"] is None
+    assert clean["verdict"] == "clean" and clean["flags"] == []
+    assert err["verdict"] == "error" and "no such file" in err["error"]
+    text = SPUN
+    for f in spun["flags"]:
+        assert set(f) == {"start", "end", "line", "col", "text", "suggestions", "kind", "confidence", "rule"}
+        assert text[f["start"] : f["end"]] == f["text"]
+    for s in spun["sentences"]:
+        assert set(s) == {"start", "end", "score"}
+
+
+def test_json_format_is_one_array(files: Path):
+    r = run("score", "--format", "json", str(files))
+    data = json.loads(r.stdout)
+    assert sorted(Path(d["path"]).name for d in data) == ["clean.txt", "spun.txt"]
+
+
+def test_stdin_path_is_dash():
+    r = run("score", "--format", "jsonl", "-", input=SPUN.encode())
+    rec = json.loads(r.stdout)
+    assert rec["path"] == "-" and rec["verdict"] == "garbled"
+
+
+def test_directories_recurse_with_include_and_exclude(files: Path):
+    sub = files / "sub" / ".hidden"
+    sub.mkdir(parents=True)
+    (files / "sub" / "deep.md").write_text(SPUN, encoding="utf-8")
+    (sub / "secret.txt").write_text(SPUN, encoding="utf-8")
+    (files / "data.json").write_text(SPUN, encoding="utf-8")
+    names = lambda r: sorted(Path(json.loads(x)["path"]).name for x in r.stdout.splitlines())  # noqa: E731
+    assert names(run("score", "--format", "jsonl", str(files))) == ["clean.txt", "deep.md", "spun.txt"]
+    assert names(run("score", "--format", "jsonl", "--include", "*.json", str(files))) == ["data.json"]
+    assert names(run("score", "--format", "jsonl", "--exclude", "sub/*", str(files))) == ["clean.txt", "spun.txt"]
+
+
+def test_symlink_loop_does_not_recurse(files: Path):
+    os.symlink(files, files / "loop")
+    r = run("score", "--format", "jsonl", str(files))
+    assert len(r.stdout.splitlines()) == 2
+
+
+def test_bad_inputs_get_clear_errors(tmp_path: Path):
+    (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02 binary")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "latin.txt").write_bytes("Tons of people fled the caf\xe9.".encode("latin-1"))
+    (tmp_path / "u16.txt").write_bytes("Tons of people fled.".encode("utf-16"))
+    (tmp_path / "bom.txt").write_bytes(b"\xef\xbb\xbfTons of people fled.")
+    r = run("score", "--format", "jsonl", str(tmp_path))
+    recs = {Path(json.loads(x)["path"]).name: json.loads(x) for x in r.stdout.splitlines()}
+    assert recs["bin.txt"]["verdict"] == "error" and "binary" in recs["bin.txt"]["error"]
+    assert recs["empty.txt"]["verdict"] == "error" and "empty" in recs["empty.txt"]["error"]
+    for name in ("latin.txt", "u16.txt", "bom.txt"):
+        assert recs[name]["verdict"] == "garbled", name
+        assert recs[name]["flags"][0]["start"] == 0
+    assert "latin.txt: not valid UTF-8" in r.stderr
+    assert r.exit_code == 2
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 100, encoding="utf-8")
+    r2 = run("score", "--max-bytes", "100", str(big))
+    assert r2.exit_code == 2 and "larger than 100 bytes" in r2.stderr
+
+
+def test_restore_prints_text_diff_and_exit_code(files: Path):
+    r = run("restore", str(files / "spun.txt"))
+    assert r.exit_code == 1
+    assert r.stdout == "Hundreds of Pakistanis died last month in cross-border attacks on security forces, officials stated.\n"
+    d = run("restore", "--diff", str(files / "spun.txt"))
+    assert d.stdout.startswith("--- a/") and "-Tons of" in d.stdout and "+Hundreds of" in d.stdout
+    assert run("restore", str(files / "clean.txt")).stdout == CLEAN
+    assert run("restore", str(files / "clean.txt")).exit_code == 0
+    assert run("restore", "-", input=SPUN.encode()).stdout.startswith("Hundreds of")
+
+
+def test_restore_write_is_atomic_keeps_mode_and_encoding(files: Path):
+    p = files / "spun.txt"
+    p.write_bytes(b"\xef\xbb\xbf" + SPUN.replace("\n", "\r\n").encode())
+    os.chmod(p, 0o640)
+    r = run("restore", "--write", str(p))
+    assert r.exit_code == 1
+    data = p.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfHundreds of") and data.endswith(b"stated.\r\n")
+    assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    assert [x.name for x in files.iterdir() if x.name.endswith(".tmp")] == []
+    assert run("restore", "--write", str(p)).exit_code == 0  # already restored: nothing garbled
+
+
+def test_restore_write_refuses_binary_and_leaves_it_untouched(tmp_path: Path):
+    p = tmp_path / "blob.txt"
+    payload = b"Tons of\x00 bytes"
+    p.write_bytes(payload)
+    r = run("restore", "--write", str(p))
+    assert r.exit_code == 2 and "binary" in r.stderr
+    assert p.read_bytes() == payload
+
+
+def test_restore_write_failure_leaves_original(files: Path, monkeypatch):
+    import garblecheck.io as gio
+
+    p = files / "spun.txt"
+
+    def boom(fd, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(gio.os, "fsync", boom)
+    r = run("restore", "--write", str(p))
+    assert r.exit_code == 2 and "No space left" in r.stderr
+    assert p.read_text(encoding="utf-8") == SPUN
+    assert [x.name for x in files.iterdir() if x.name.endswith(".tmp")] == []
+
+
+def test_lexicon_and_ignore_options(files: Path, tmp_path: Path):
+    lex = tmp_path / "extra.tsv"
+    lex.write_text("hundreds of\tscores of\tspin\n", encoding="utf-8")
+    r = run("score", "--no-default-lexicon", "--lexicon", str(lex), str(files / "clean.txt"))
+    assert "Hundreds of ==> Scores of [lexicon:extra]" in r.stdout
+    ign = tmp_path / "ignore.txt"
+    ign.write_text("# mine\ntons of\nfinal month\n", encoding="utf-8")
+    r = run("score", "--format", "jsonl", "--ignore-file", str(ign), "--ignore", "safety", str(files / "spun.txt"))
+    texts = [f["text"] for f in json.loads(r.stdout)["flags"]]
+    assert "Tons of" not in texts and "final month" not in texts and "safety" not in texts and texts
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("x\ty\tweird\n", encoding="utf-8")
+    r = run("score", "--lexicon", str(bad), str(files / "spun.txt"))
+    assert r.exit_code == 2 and "bad.tsv:1" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [sys.executable, "-m", "garblecheck"],
+        [sys.executable, str(ROOT / "cli.py")],
+        [str(Path(sys.executable).with_name("garblecheck"))],
+    ],
+    ids=["python -m", "cli.py", "console script"],
+)
+def test_three_ways_to_run_give_the_same_output(argv, files: Path):
+    if not Path(argv[0]).exists():
+        pytest.skip(f"{argv[0]} is not installed next to this interpreter")
+    p = subprocess.run(argv + ["score", "--format", "jsonl", str(files / "spun.txt")], capture_output=True, text=True)
+    assert p.returncode == 1, p.stderr
+    assert json.loads(p.stdout) == json.loads(run("score", "--format", "jsonl", str(files / "spun.txt")).stdout)

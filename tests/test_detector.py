@@ -1,0 +1,101 @@
+import math
+
+import pytest
+
+import garblecheck
+from garblecheck import Detector
+from garblecheck.report import DEFAULT_THRESHOLD, PSEUDO_WORDS, density_score
+
+
+def test_context_decides_ambiguous_words(det):
+    assert [f.text for f in det.check("Militants attacked safety forces near the border.").flags] == ["safety"]
+    assert det.check("The new law improves public safety near the border.").flags == ()
+    assert [f.suggestions[0] for f in det.check("It is a shut ally of Kabul.").flags] == ["close"]
+    assert det.check("The shops were shut on Friday.").flags == ()
+    assert [f.text for f in det.check("The army stated that the army motion was over.").flags] == ["army motion"]
+    assert det.check("The army said it had killed four soldiers.").flags == ()
+    assert [f.text for f in det.check("They met final month in Doha.").flags] == ["final month"]
+    assert det.check("It was the final month of his term.").flags == ()
+    assert [f.text for f in det.check("At least 4,000 members are lively in Afghanistan.").flags] == ["lively"]
+    assert det.check("The debate was lively and long.").flags == ()
+
+
+def test_names_numbers_and_urls_are_never_flagged(det):
+    text = "Leaders met in Safety Harbor and at the Energy Department on 12 May; see www.safety-forces.org."
+    assert det.check(text).flags == ()
+
+
+def test_never_matches_across_a_sentence_boundary(det):
+    assert det.check("They spoke of international. Locations were unclear.").flags == ()
+    assert [f.text for f in det.check("They met leaders of international locations.").flags] == ["international locations"]
+
+
+def test_flag_fields_and_offsets(det):
+    text = "Line one is clean.\r\nTons of Pakistanis died, officials said.\n"
+    r = det.check(text)
+    (f,) = r.flags
+    assert text[f.start : f.end] == f.text == "Tons of"
+    assert (f.line, f.col) == (2, 1)
+    assert f.suggestions[0] == "Hundreds of"
+    assert f.kind == "spin" and f.rule == "lexicon:spin"
+    assert 0.5 <= f.confidence <= 1.0
+    d = f.to_dict()
+    assert set(d) >= {"start", "end", "line", "col", "text", "suggestions", "kind", "confidence", "rule"}
+    assert isinstance(d["suggestions"], list)
+
+
+def test_score_formula_and_verdict():
+    assert density_score([], 100) == 0.0
+    expected = 1 - math.exp(-100 * 0.9 / (100 + PSEUDO_WORDS))
+    assert density_score([0.9], 100) == pytest.approx(expected)
+    assert density_score([0.9, 0.9], 100) > density_score([0.9], 100) > density_score([0.9], 1000)
+    det = Detector(threshold=0.99)
+    r = det.check("Tons of Pakistanis died final month in safety forces raids.")
+    assert r.score >= DEFAULT_THRESHOLD and r.verdict == "clean"  # above the default, below 0.99
+    assert Detector().check("Tons of Pakistanis died final month in safety forces raids.").verdict == "garbled"
+
+
+def test_sentence_scores_cover_each_sentence(det):
+    text = "This is clean. Tons of people fled safety forces. Also clean here."
+    r = det.check(text)
+    assert [text[s.start : s.end] for s in r.sentences] == [
+        "This is clean.",
+        "Tons of people fled safety forces.",
+        "Also clean here.",
+    ]
+    assert r.sentences[0].score == 0 and r.sentences[2].score == 0
+    assert r.sentences[1].score > 0.5
+
+
+def test_report_is_frozen_and_serialisable(det):
+    r = det.check("Officers in Islamabad say the talks failed.")
+    with pytest.raises(Exception):
+        r.score = 1.0  # type: ignore[misc]
+    d = r.to_dict()
+    assert d["verdict"] in {"garbled", "clean"}
+    assert d["flags"][0]["suggestions"] == ["Officials"]
+
+
+def test_bytes_raise_type_error_that_says_decode():
+    with pytest.raises(TypeError, match="decode"):
+        garblecheck.check(b"Tons of people")
+    with pytest.raises(TypeError):
+        garblecheck.restore(None)  # type: ignore[arg-type]
+
+
+def test_detector_params_and_bad_threshold():
+    d = Detector(ignore=["tons of"], threshold=0.7)
+    assert d.get_params()["threshold"] == 0.7
+    assert d.check("Tons of people fled.").flags == ()
+    with pytest.raises(ValueError):
+        Detector(threshold=1.5)
+
+
+def test_check_many_matches_single_checks(det):
+    texts = ["Tons of people fled.", "", "All clean here.", "They met final month."]
+    assert det.check_many(texts) == [det.check(t) for t in texts]
+
+
+def test_module_level_api_uses_the_default_detector():
+    assert garblecheck.check("Tons of people fled.") == garblecheck.default_detector().check("Tons of people fled.")
+    assert garblecheck.restore("Tons of people fled.") == "Hundreds of people fled."

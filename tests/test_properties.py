@@ -1,0 +1,66 @@
+"""hypothesis properties of the engine and the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import garblecheck
+from garblecheck.cli import cli
+from garblecheck.restore import apply_changes
+
+DET = garblecheck.default_detector()
+_WORDS = sorted({w for e in DET.lexicon for w in e.key.split()} | {w for e in DET.lexicon for o in e.originals for w in o.split()})
+_EXTRA = ["Kabul", "VOA", "1,000", "12", "Tons", "SAFETY", "Officers", "an", "a", "A", "An", "isn’t", "www.x.org",
+          "“", "”", ",", ".", "?", "—", "-", "(", ")", ":", ";", "'"]
+_SEPS = [" ", " ", " ", "  ", "\n", "\r\n", "\n\n", "\u00a0", "\t"]
+
+vocab_text = st.lists(
+    st.tuples(st.sampled_from(_WORDS + _EXTRA), st.sampled_from(_SEPS)), max_size=60
+).map(lambda parts: "".join(w + s for w, s in parts))
+any_text = st.one_of(vocab_text, st.text(max_size=300))
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(any_text)
+def test_check_never_raises_and_flags_point_at_their_text(text):
+    r = DET.check(text)
+    assert 0.0 <= r.score <= 1.0
+    assert r.verdict in {"garbled", "clean"}
+    last = -1
+    for f in r.flags:
+        assert text[f.start : f.end] == f.text
+        assert f.start > last
+        last = f.end - 1
+        assert f.suggestions
+    for s in r.sentences:
+        assert 0.0 <= s.score <= 1.0 and text[s.start : s.end].strip()
+
+
+@SETTINGS
+@given(any_text)
+def test_restore_is_idempotent_and_replay_equals_restore(text):
+    restored, changes = DET.restore_and_explain(text)
+    assert apply_changes(text, changes) == restored
+    assert DET.restore(restored) == restored
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(any_text, max_size=6))
+def test_batch_equals_one_at_a_time(texts):
+    assert DET.check_many(texts) == [DET.check(t) for t in texts]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=400))
+def test_cli_never_crashes_on_arbitrary_bytes(tmp_path_factory, data):
+    p = Path(tmp_path_factory.mktemp("bytes")) / "input.txt"
+    p.write_bytes(data)
+    for args in (["score", str(p)], ["score", "--format", "jsonl", str(p)], ["restore", str(p)]):
+        r = CliRunner().invoke(cli, args)
+        assert r.exit_code in (0, 1, 2), (args, r.output)
+        assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
