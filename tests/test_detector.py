@@ -18,6 +18,8 @@ def test_context_decides_ambiguous_words(det):
     assert det.check("It was the final month of his term.").flags == ()
     assert [f.text for f in det.check("At least 4,000 members are lively in Afghanistan.").flags] == ["lively"]
     assert det.check("The debate was lively and long.").flags == ()
+    assert [f.text for f in det.check("The attack the army stated had killed four men.").flags] == ["stated"]
+    assert det.check("The military stated that the fatalities occurred during raids.").flags == ()
 
 
 def test_names_numbers_and_urls_are_never_flagged(det):

@@ -28,6 +28,7 @@ GOLD_004 = {
     "financial and commerce": "economic and trade",
     "commerce": "trade",
     "stays": "remains",
+    "stated": "said",
     "touch upon": "comment on",
     "despatched": "sent",
     "instantly": "immediately",
