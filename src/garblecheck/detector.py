@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -68,9 +69,14 @@ class Detector:
         lines: Optional[LineIndex] = None
         flags: List[Flag] = []
         per_sentence: List[Tuple[int, int, List[Flag]]] = []
-        for span in sentence_spans(text):
+        spans = sentence_spans(text)
+        starts = [s.start for s in spans]
+        candidate = set()
+        for pos in self.lexicon.candidate_starts(text):
+            candidate.add(bisect_right(starts, pos) - 1)
+        for k, span in enumerate(spans):
             found: List[Flag] = []
-            if self.lexicon.candidate_positions(text, span.start, span.end):
+            if k in candidate:
                 tokens = tokenize(text, span.start, span.end)
                 for m in self.lexicon.match(text, tokens):
                     if lines is None:

@@ -13,7 +13,7 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .text import Token, normalize, tokenize
 
@@ -190,7 +190,7 @@ class Lexicon:
             self._index.setdefault(e.words[0], []).append(e)
         for lst in self._index.values():
             lst.sort(key=lambda e: -len(e.words))
-        self._prefilter = _first_word_regex(self._index)
+        self._prefilter = _phrase_regex(e.key for lst in self._index.values() for e in lst)
 
     @classmethod
     def load(
@@ -217,9 +217,14 @@ class Lexicon:
     def get(self, key: str) -> Optional[Entry]:
         return self._by_key.get(normalize(key))
 
-    def candidate_positions(self, text: str, start: int, end: int) -> bool:
-        """Cheap test: could any entry start inside ``text[start:end]``?"""
-        return self._prefilter is not None and self._prefilter.search(text, start, end) is not None
+    def candidate_starts(self, text: str) -> List[int]:
+        """Offsets where the words of some key appear (conditions and protection not yet checked)."""
+        if self._prefilter is None:
+            return []
+        low = text.lower()
+        if len(low) != len(text):  # a few characters lower-case to two; keep offsets exact
+            return [m.start() for m in re.finditer(self._prefilter.pattern, text, re.IGNORECASE)]
+        return [m.start() for m in self._prefilter.finditer(low)]
 
     def match(self, text: str, tokens: Sequence[Token]) -> List[Match]:
         """Longest matches, left to right, over one sentence's tokens.
@@ -281,12 +286,34 @@ def _context(text: str, tokens: Sequence[Token], i: int, j: int) -> Dict[str, Op
     }
 
 
-def _first_word_regex(index: Dict[str, List[Entry]]) -> Optional["re.Pattern[str]"]:
-    if not index:
+_APOS_CLASS = "['’‘ʼ′`]"
+
+
+def _phrase_regex(keys: Iterable[str]) -> Optional["re.Pattern[str]"]:
+    """One regex that finds any key as whole words, built as a character trie so each position
+    costs a few comparisons however many keys there are; spaces in keys match any white space."""
+    trie: Dict[str, Any] = {}
+    for k in keys:
+        node = trie
+        for ch in k:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    if not trie:
         return None
-    words = sorted(index, key=len, reverse=True)
-    alt = "|".join(re.escape(w).replace("'", "['’‘ʼ′`]") for w in words)
-    return re.compile(rf"(?<![\w'’\-])(?:{alt})(?![\w\-]|['’]\w)", re.IGNORECASE)
+
+    def emit(node: Dict[str, Any]) -> str:
+        alts = []
+        for ch in sorted(c for c in node if c):
+            piece = r"\s+" if ch == " " else _APOS_CLASS if ch == "'" else re.escape(ch)
+            alts.append(piece + emit(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:
+            body = f"(?:{body})?"
+        return body
+
+    return re.compile(rf"(?<![\w'’\-])(?:{emit(trie)})(?![\w\-]|['’]\w)")
 
 
 def hygiene_problems(entries: Sequence[Entry], lines: Optional[Sequence[str]] = None) -> List[str]:

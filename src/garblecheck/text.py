@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Tuple
 
 __all__ = [
     "Token",
@@ -19,7 +19,6 @@ __all__ = [
     "count_words",
     "normalize",
     "LineIndex",
-    "WORD_RE",
 ]
 
 APOSTROPHES = "’‘ʼ′`"
@@ -28,10 +27,9 @@ BULLETS = "-*•–—·▪◦‣"
 
 URL = r"(?:https?://|www\.)[^\s<>\"“”]*[^\s<>\"“”'’.,;:!?)\]]"
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-NUMBER = r"\d+(?:[.,:/]\d+)+\w*"
+NUMBER = r"\w*\d(?:\w|[.,:/]\d)*(?:['’\-]\w+)*"
 WORD = r"\w+(?:['’\-]\w+)*"
 TOKEN_RE = re.compile(f"(?P<url>{URL})|(?P<email>{EMAIL})|(?P<number>{NUMBER})|(?P<word>{WORD})")
-WORD_RE = re.compile(f"{NUMBER}|{WORD}")
 
 # A candidate sentence end: terminal punctuation, closing quotes/brackets, then white space.
 _END_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)")
@@ -45,11 +43,12 @@ ABBREVIATIONS = frozenset(
 )
 
 
+_APOS_TABLE = str.maketrans({a: "'" for a in APOSTROPHES})
+
+
 def normalize(s: str) -> str:
     """Lower-case, fold curly apostrophes to ``'`` and collapse white space (lexicon keys and tokens)."""
-    for a in APOSTROPHES:
-        s = s.replace(a, "'")
-    return " ".join(s.lower().split())
+    return " ".join(s.lower().translate(_APOS_TABLE).split())
 
 
 @dataclass(frozen=True)
@@ -175,45 +174,39 @@ def sentence_spans(text: str) -> List[Span]:
     return out
 
 
-def _mostly_caps(words: Sequence[str]) -> bool:
-    letters = [w for w in words if any(c.isalpha() for c in w)]
-    caps = sum(1 for w in letters if w.isupper())
-    return len(letters) >= 2 and caps * 10 >= len(letters) * 6
-
-
 def tokenize(text: str, start: int = 0, end: int | None = None) -> List[Token]:
     """Tokens of one sentence ``text[start:end]`` with the protection flags filled in."""
     if end is None:
         end = len(text)
     raw = [(m.lastgroup or "word", m.start(), m.end()) for m in TOKEN_RE.finditer(text, start, end)]
-    shouting = _mostly_caps([text[a:b] for _, a, b in raw])
+    shouting: Optional[bool] = None  # is the sentence mostly ALL CAPS? computed only when needed
     toks: List[Token] = []
+    prev_end = start
     for idx, (kind, a, b) in enumerate(raw):
         s = text[a:b]
-        if kind == "word" and any(c.isdigit() for c in s):
-            kind = "number"
         protected = kind != "word"
         if not protected and s[0].isupper():
             if len(s) > 1 and s.isupper():
+                if shouting is None:
+                    letters = [text[x:y] for k, x, y in raw if k == "word"]
+                    shouting = len(letters) >= 2 and sum(w.isupper() for w in letters) * 10 >= len(letters) * 6
                 protected = not shouting
             else:
-                protected = not _opens(text, start if idx == 0 else raw[idx - 1][2], a, idx == 0)
-        toks.append(Token(a, b, s, normalize(s), kind, protected))
+                protected = not (idx == 0 or _opens(text[prev_end:a]))
+        toks.append(Token(a, b, s, s.lower().translate(_APOS_TABLE), kind, protected))
+        prev_end = b
     return toks
 
 
-def _opens(text: str, prev_end: int, a: int, first: bool) -> bool:
-    """Is the capitalised word at ``a`` the first word of a sentence or quotation?"""
-    gap = text[prev_end:a]
-    if first:
-        return True
+def _opens(gap: str) -> bool:
+    """Does the text between two words open a quotation or a clause (quote, colon, dash)?"""
     g = gap.strip()
     return bool(g) and (g[-1] in OPEN_QUOTES or g[-1] == ":" or g[-1] in "—–")
 
 
 def count_words(text: str, start: int = 0, end: int | None = None) -> int:
-    """Number of word and number tokens in ``text[start:end]``."""
-    return len(WORD_RE.findall(text, start, len(text) if end is None else end))
+    """Number of white-space separated words in ``text[start:end]`` (what the score formula counts)."""
+    return len(text[start:end].split())
 
 
 class LineIndex:
