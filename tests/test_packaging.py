@@ -38,6 +38,8 @@ def test_wheel_contains_code_data_and_model_folder(wheel: Path):
         "garblecheck/corpora/lexicon/mt.tsv",
         "garblecheck/corpora/lexicon/README.md",
         "garblecheck/corpora/examples/spun_news.txt",
+        "garblecheck/corpora/thesaurus/substitutions.tsv.gz",
+        "garblecheck/corpora/thesaurus/NOTICE",
         "garblecheck/trained/MODEL_CARD.md",
     }
     assert expected <= names, expected - names

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
 
 import click
@@ -22,6 +23,9 @@ EXIT_CLEAN, EXIT_GARBLED, EXIT_ERROR = 0, 1, 2
 def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options every command that builds a Detector shares."""
     opts = [
+        click.option("--model", "model_dir", type=click.Path(file_okay=False), default=None,
+                     help="Model folder (default: the shipped model in trained/)."),
+        click.option("--no-model", is_flag=True, help="Score with the lexicon alone."),
         click.option("--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=True),
                      help="Extra lexicon .tsv file or folder (repeatable); its entries override shipped ones."),
         click.option("--no-default-lexicon", is_flag=True, help="Use only the --lexicon files."),
@@ -39,19 +43,25 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _detector(lexicons: Sequence[str], no_default_lexicon: bool, ignore: Sequence[str],
-              ignore_files: Sequence[str], threshold: Optional[float]) -> Any:
+def _detector(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
+              ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float]) -> Any:
     from .detector import Detector
     from .lexicon import LexiconError, read_ignore_file
+    from .model import ModelError
 
+    if model_dir and no_model:
+        raise click.UsageError("--model and --no-model do not go together")
     try:
         phrases = list(ignore)
         for f in ignore_files:
             phrases += read_ignore_file(f)
-        return Detector(lexicons=lexicons, ignore=phrases, default_lexicon=not no_default_lexicon,
-                        threshold=threshold)
+        return Detector(model=None if no_model else (model_dir or "default"), lexicons=lexicons, ignore=phrases,
+                        default_lexicon=not no_default_lexicon, threshold=threshold)
     except LexiconError as e:
         raise click.UsageError(str(e)) from None
+    except ModelError as e:
+        _err(str(e))
+        sys.exit(EXIT_ERROR)
 
 
 def _err(msg: str) -> None:
@@ -77,8 +87,9 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
         for f in rec["flags"]:
             orig = f["suggestions"][0] if f["suggestions"] else "?"
             yield f"{path}:{f['line']}:{f['col']}: {f['text']} ==> {orig} [{f['rule']}]"
+    spin = "" if rec.get("spin_score") is None else f", spin {rec['spin_score']:.3f}"
     yield (f"{path}: score {rec['score']:.3f} {rec['verdict']} "
-           f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words)")
+           f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words{spin})")
 
 
 @cli.command()
@@ -90,10 +101,9 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
 @click.option("--quiet", "-q", is_flag=True, help="Text format: only the summary line of each document.")
 @_engine_options
 def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Sequence[str], quiet: bool,
-          lexicons: Sequence[str], no_default_lexicon: bool, ignore: Sequence[str], ignore_files: Sequence[str],
-          threshold: Optional[float], max_bytes: int) -> None:
+          max_bytes: int, **engine: Any) -> None:
     """Score files, folders (recursively) or standard input (-)."""
-    det = _detector(lexicons, no_default_lexicon, ignore, ignore_files, threshold)
+    det = _detector(**engine)
     status = EXIT_CLEAN
     collected: List[Dict[str, Any]] = []
     out: TextIO = sys.stdout
@@ -133,8 +143,7 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of the restored text.")
 @click.option("--write", "-w", is_flag=True, help="Rewrite the file in place (atomically, mode kept).")
 @_engine_options
-def restore(path: str, diff: bool, write: bool, lexicons: Sequence[str], no_default_lexicon: bool,
-            ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float], max_bytes: int) -> None:
+def restore(path: str, diff: bool, write: bool, max_bytes: int, **engine: Any) -> None:
     """Print PATH (or - for standard input) with spun phrases restored.
 
     Exits 1 if the document was garbled, as `score` would.
@@ -143,7 +152,7 @@ def restore(path: str, diff: bool, write: bool, lexicons: Sequence[str], no_defa
         raise click.UsageError("--write needs a file, not standard input")
     if write and diff:
         raise click.UsageError("--write and --diff do not go together")
-    det = _detector(lexicons, no_default_lexicon, ignore, ignore_files, threshold)
+    det = _detector(**engine)
     try:
         doc = read_input(path, max_bytes)
     except InputError as e:
@@ -172,6 +181,96 @@ def restore(path: str, diff: bool, write: bool, lexicons: Sequence[str], no_defa
         out.write(restored)
     out.flush()
     sys.exit(EXIT_GARBLED if report.garbled else EXIT_CLEAN)
+
+
+@cli.command()
+@click.option("--clean", multiple=True, required=True, type=click.Path(exists=True),
+              help="Clean corpus: JSONL with a text field, or a folder of .txt (repeatable).")
+@click.option("--garbled", multiple=True, type=click.Path(exists=True),
+              help="Real garbled documents (repeatable); used as positives for the document stacker.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-train-docs", type=click.IntRange(1), default=None, help="Cap on training documents.")
+def train(clean: Sequence[str], garbled: Sequence[str], out: str, seed: int, max_train_docs: Optional[int]) -> None:
+    """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT."""
+    from .train import TrainConfig, train as run_train
+
+    cfg = TrainConfig(seed=seed)
+    if max_train_docs:
+        cfg.max_train_docs = max_train_docs
+    manifest = run_train(clean, out, garbled=garbled, cfg=cfg, log=_err)
+    for name, m in manifest["metrics"].items():
+        click.echo(_metrics_line(name, m))
+    click.echo(f"model written to {out} (weights sha256 {manifest['weights_sha256'][:16]}...)")
+
+
+def _fmt(x: Any) -> str:
+    return "n/a" if x is None else f"{x:.4f}"
+
+
+def _metrics_line(name: str, m: Dict[str, Any]) -> str:
+    d = m["documents"]
+    s = m.get("sentences")
+    line = (f"{name}: documents AUC {_fmt(d['roc_auc'])} precision {_fmt(d['precision'])} recall {_fmt(d['recall'])} "
+            f"FPR {_fmt(d['fpr'])}")
+    if s:
+        line += f"; sentences AUC {_fmt(s['roc_auc'])}"
+    return line
+
+
+@cli.command(name="eval")
+@click.option("--clean", multiple=True, required=True, type=click.Path(exists=True),
+              help="Clean documents (JSONL or folder of .txt). Documents a model was trained on are left out.")
+@click.option("--garbled", multiple=True, type=click.Path(exists=True), help="Real garbled documents.")
+@click.option("--simulate", type=click.Choice(["heldout", "train", "none"]), default="heldout", show_default=True,
+              help="Also spin each clean document with held-out or training substitutions.")
+@click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
+@click.option("--max-docs", type=click.IntRange(1), default=None, help="Cap on clean documents.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@_engine_options
+def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, density: float, max_docs: Optional[int],
+             fmt: str, seed: int, max_bytes: int, **engine: Any) -> None:
+    """Document and sentence ROC AUC, precision, recall, FPR and a confusion table."""
+    import random
+
+    from .synth import Spinner, Thesaurus
+    from .train import evaluate as run_eval, read_corpus, split_of
+
+    det = _detector(**engine)
+    docs, files = read_corpus(clean, warn=_err)
+    gdocs, _ = read_corpus(garbled, warn=_err) if garbled else ([], [])
+    manifest = det.spin_model.manifest if det.spin_model is not None else {}
+    training = manifest.get("training", {})
+    trained_on = {f["sha256"] for f in training.get("clean_files", [])}
+    model_seed = int(training.get("seed", seed))
+    fmap = {f["path"]: f["sha256"] for f in files}
+    docs = [d for d in docs if fmap.get(Path(d.source).name) not in trained_on or split_of(d.id, model_seed) == 0]
+    docs.sort(key=lambda d: d.id)
+    if max_docs:
+        docs = docs[:max_docs]
+    spinner = None
+    if simulate != "none":
+        from .lexicon import Lexicon
+
+        spinner = Spinner(Thesaurus.load(lexicon=Lexicon.load()), simulate, model_seed)
+    result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs)
+    result["clean_documents"] = len(docs)
+    result["threshold"] = det.threshold_
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"clean documents: {len(docs)} (never trained on), garbled: {len(gdocs)}, simulate: {simulate} "
+               f"at density {density}, threshold {det.threshold_:.3f}")
+    click.echo(_metrics_line("result", result))
+    for level in ("documents", "sentences"):
+        m = result.get(level)
+        if m:
+            c = m["confusion"]
+            click.echo(f"{level:10s} tp {c['tp']:6d}  fp {c['fp']:6d}  fn {c['fn']:6d}  tn {c['tn']:6d}  "
+                       f"brier {m['brier']:.4f}")
+    click.echo("reliability (documents): " + ", ".join(
+        f"{r['bin']}: n={r['n']} pred={r['predicted']:.2f} obs={r['observed']:.2f}" for r in result["reliability"]))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -7,13 +7,26 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .lexicon import Lexicon
+import numpy as np
+
+from .model import SpinModel, default_model_dir, doc_features, sigmoid
 from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .restore import RESTORE_MIN_CONFIDENCE, Change, apply_changes, match_case, plan_changes
-from .text import LineIndex, count_words, sentence_spans, tokenize
+from .text import LineIndex, Span, count_words, sentence_spans, tokenize
 
 __all__ = ["Detector"]
 
 PathLike = Union[str, Path]
+ModelSpec = Union[str, Path, SpinModel, None]
+
+
+def _load_model(spec: ModelSpec) -> Optional[SpinModel]:
+    if spec is None or isinstance(spec, SpinModel):
+        return spec
+    if isinstance(spec, str) and spec == "default":
+        d = default_model_dir()
+        return SpinModel.load(d) if (d / "manifest.json").exists() else None
+    return SpinModel.load(spec)
 
 
 def _require_str(text: Any) -> str:
@@ -25,32 +38,41 @@ def _require_str(text: Any) -> str:
 
 
 class Detector:
-    """Load the lexicon once, then check and restore any number of texts.
+    """Load the lexicon and the model once, then check and restore any number of texts.
 
-    Parameters follow scikit-learn's convention: they are stored as given and returned by
-    :meth:`get_params`.
+    ``model`` is ``"default"`` (the shipped model in ``trained/``, if there is one), a model
+    folder, a loaded :class:`SpinModel`, or ``None`` for the lexicon alone. ``threshold`` defaults
+    to the model's (or 0.5 without a model). Parameters are stored as given and returned by
+    :meth:`get_params`, as in scikit-learn.
     """
 
     def __init__(
         self,
         *,
+        model: ModelSpec = "default",
         lexicons: Sequence[PathLike] = (),
         ignore: Iterable[str] = (),
         default_lexicon: bool = True,
         threshold: Optional[float] = None,
         restore_min_confidence: float = RESTORE_MIN_CONFIDENCE,
     ) -> None:
+        self.model = model
         self.lexicons = tuple(lexicons)
         self.ignore = tuple(ignore)
         self.default_lexicon = default_lexicon
-        self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-        if not 0.0 <= self.threshold <= 1.0:
-            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        self.threshold = threshold
         self.restore_min_confidence = restore_min_confidence
         self.lexicon = Lexicon.load(self.lexicons, default=default_lexicon, ignore=self.ignore)
+        self.spin_model = _load_model(model)
+        if threshold is None:
+            threshold = self.spin_model.threshold if self.spin_model is not None else DEFAULT_THRESHOLD
+        if not 0.0 <= float(threshold) <= 1.0:
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        self.threshold_ = float(threshold)
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {
+            "model": self.model,
             "lexicons": self.lexicons,
             "ignore": self.ignore,
             "default_lexicon": self.default_lexicon,
@@ -64,16 +86,14 @@ class Detector:
 
     # -- detection ---------------------------------------------------------------------------
 
-    def _find(self, text: str) -> Tuple[List[Flag], List[Tuple[int, int, List[Flag]]]]:
-        """Flags, and each sentence with the flags inside it."""
+    def _find(self, text: str, spans: Sequence[Span]) -> List[List[Flag]]:
+        """The flags inside each sentence."""
         lines: Optional[LineIndex] = None
-        flags: List[Flag] = []
-        per_sentence: List[Tuple[int, int, List[Flag]]] = []
-        spans = sentence_spans(text)
         starts = [s.start for s in spans]
         candidate = set()
         for pos in self.lexicon.candidate_starts(text):
             candidate.add(bisect_right(starts, pos) - 1)
+        per_sentence: List[List[Flag]] = []
         for k, span in enumerate(spans):
             found: List[Flag] = []
             if k in candidate:
@@ -97,26 +117,56 @@ class Detector:
                             col=col,
                         )
                     )
-            flags.extend(found)
-            per_sentence.append((span.start, span.end, found))
-        return flags, per_sentence
+            per_sentence.append(found)
+        return per_sentence
 
     def check(self, text: str) -> Report:
         """Score one text and list its flags."""
-        text = _require_str(text)
-        flags, per_sentence = self._find(text)
-        n_words = count_words(text)
-        score = density_score((f.confidence for f in flags), n_words)
-        sentences = tuple(
-            SentenceScore(a, b, density_score((f.confidence for f in fl), count_words(text, a, b)) if fl else 0.0)
-            for a, b, fl in per_sentence
-        )
-        verdict = "garbled" if score >= self.threshold else "clean"
-        return Report(score, verdict, self.threshold, n_words, tuple(flags), sentences)
+        return self.check_many([text])[0]
 
     def check_many(self, texts: Iterable[str]) -> List[Report]:
-        """``[check(t) for t in texts]``; the same results as one text at a time."""
-        return [self.check(t) for t in texts]
+        """Check several texts; the same results as one at a time, with one classifier pass."""
+        docs = [_require_str(t) for t in texts]
+        return [self._report(t, *a) for t, a in zip(docs, self._analyze(docs))]
+
+    def document_features(self, texts: Sequence[str]) -> Any:
+        """The stacker's input (:func:`garblecheck.model.doc_features`) for each text; needs a model."""
+        return np.array([doc_features(z, lex) for _, _, z, lex in self._analyze(list(texts))])
+
+    def _analyze(self, docs: Sequence[str]) -> List[Tuple[List[Span], List[List[Flag]], Any, float]]:
+        """Per text: sentences, flags per sentence, sentence logits (None without a model), and
+        the lexicon's flag-density score."""
+        spans = [sentence_spans(t) for t in docs]
+        flags = [self._find(t, sp) for t, sp in zip(docs, spans)]
+        logits: List[Any] = [None] * len(docs)
+        if self.spin_model is not None:
+            z = self.spin_model.sentence_logits([t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp])
+            pos = 0
+            for i, sp in enumerate(spans):
+                logits[i] = z[pos : pos + len(sp)]
+                pos += len(sp)
+        lex = [density_score((f.confidence for fl in per for f in fl), count_words(t)) for t, per in zip(docs, flags)]
+        return list(zip(spans, flags, logits, lex))
+
+    def _report(self, text: str, spans: Sequence[Span], per_sentence: List[List[Flag]], logits: Any,
+                lex_score: float) -> Report:
+        all_flags = tuple(f for fl in per_sentence for f in fl)
+        n_words = count_words(text)
+        lex_sentence = [
+            density_score((f.confidence for f in fl), count_words(text, s.start, s.end)) if fl else 0.0
+            for s, fl in zip(spans, per_sentence)
+        ]
+        spin_score: Optional[float] = None
+        if logits is None:
+            score = lex_score
+            sent_scores = lex_sentence
+        else:
+            score, spin_score = self.spin_model.scores(doc_features(logits, lex_score))  # type: ignore[union-attr]
+            p = sigmoid(logits)
+            sent_scores = [float(1.0 - (1.0 - pi) * (1.0 - li)) for pi, li in zip(p, lex_sentence)]
+        sentences = tuple(SentenceScore(s.start, s.end, sc) for s, sc in zip(spans, sent_scores))
+        verdict = "garbled" if score >= self.threshold_ else "clean"
+        return Report(score, verdict, self.threshold_, n_words, all_flags, sentences, spin_score)
 
     # -- restoration -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 __all__ = ["Flag", "SentenceScore", "Report", "density_score", "DEFAULT_THRESHOLD", "PSEUDO_WORDS", "SCALE"]
 
@@ -72,6 +72,7 @@ class Report:
     n_words: int
     flags: Tuple[Flag, ...] = field(default_factory=tuple)
     sentences: Tuple[SentenceScore, ...] = field(default_factory=tuple)
+    spin_score: Optional[float] = None  # the n-gram classifier's own document probability
 
     @property
     def garbled(self) -> bool:
@@ -81,6 +82,7 @@ class Report:
         """The jsonl record for this text (without ``path`` and ``error``, which the CLI adds)."""
         return {
             "score": self.score,
+            "spin_score": self.spin_score,
             "verdict": self.verdict,
             "threshold": self.threshold,
             "n_words": self.n_words,

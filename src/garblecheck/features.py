@@ -1,0 +1,141 @@
+"""Hashed character n-grams: a scikit-learn transformer for training and a matrix-free fast path.
+
+Each text is lower-cased, encoded as UTF-8 and padded with a boundary byte on both sides; every
+byte n-gram (n from ``n_min`` to ``n_max``) is hashed with a polynomial rolling hash over the
+byte array (vectorised numpy, one pass per n) into ``2**bits`` buckets. A text's feature vector is
+its bucket counts divided by the square root of its number of n-grams, so the linear score of a
+text is ``bias + sum(weights[bucket]) / sqrt(n_ngrams)``; :func:`ngram_sums` computes those sums
+for many texts at once by gather and prefix sums, without building a matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["CharNgramHasher", "ngram_sums", "BOUNDARY"]
+
+BOUNDARY = b"\x02"
+_P = np.uint32(0x01000193)  # FNV-32 prime as the rolling-hash base (arithmetic wraps mod 2**32)
+_MIX = np.uint32(0x9E3779B1)  # Fibonacci hashing multiplier
+_BATCH_BYTES = 1 << 16  # texts are hashed in batches of about this size, so arrays stay in cache
+
+
+def _concat(texts: Sequence[str], lowercase: bool) -> Tuple[np.ndarray, np.ndarray]:
+    """All texts, each padded with BOUNDARY, as one byte array, and each padded text's start."""
+    encoded = [BOUNDARY + (t.lower() if lowercase else t).encode("utf-8", "surrogatepass") + BOUNDARY for t in texts]
+    lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=len(encoded))
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return buf, starts
+
+
+def _buckets(buf: np.ndarray, n_min: int, n_max: int, bits: int):
+    """Yield ``(n, buckets)``: the bucket of the n-gram starting at each position (the last n-1
+    positions are left out)."""
+    shift = np.uint32(32 - bits)
+    b = buf.astype(np.uint32)
+    h = b
+    for n in range(1, n_max + 1):
+        # h[i] is the hash of buf[i : i + n]
+        m = len(buf) - n + 1
+        if m <= 0:
+            return
+        if n > 1:
+            h = h[:m] * _P + b[n - 1 :]
+        if n >= n_min:
+            yield n, ((h + np.uint32(n)) * _MIX) >> shift
+
+
+def _counts(starts: np.ndarray, n_min: int, n_max: int) -> np.ndarray:
+    lengths = np.diff(starts)
+    total = np.zeros(len(lengths), dtype=np.float64)
+    for n in range(n_min, n_max + 1):
+        total += np.maximum(lengths - n + 1, 0)
+    return total
+
+
+def _batches(texts: Sequence[str]):
+    """Index ranges of consecutive texts holding about ``_BATCH_BYTES`` characters each."""
+    start, size = 0, 0
+    for i, t in enumerate(texts):
+        size += len(t) + 2
+        if size >= _BATCH_BYTES:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(texts):
+        yield start, len(texts)
+
+
+def ngram_sums(texts: Sequence[str], weights: np.ndarray, n_min: int = 1, n_max: int = 5,
+               lowercase: bool = True) -> Tuple[np.ndarray, np.ndarray]:
+    """For each text, the sum of ``weights[bucket]`` over its n-grams, and its n-gram count."""
+    bits = int(np.log2(len(weights)))
+    sums = np.zeros(len(texts), dtype=np.float64)
+    counts = np.zeros(len(texts), dtype=np.float64)
+    for a, z in _batches(texts):
+        buf, starts = _concat(texts[a:z], lowercase)
+        for n, idx in _buckets(buf, n_min, n_max, bits):
+            prefix = np.zeros(len(idx) + 1, dtype=np.float64)
+            np.cumsum(weights[idx], dtype=np.float64, out=prefix[1:])
+            # the n-grams of text k start at starts[k] .. starts[k+1]-n (inclusive)
+            lo = np.minimum(starts[:-1], len(idx))
+            hi = np.maximum(starts[1:] - n + 1, lo)
+            sums[a:z] += prefix[hi] - prefix[lo]
+        counts[a:z] = _counts(starts, n_min, n_max)
+    return sums, counts
+
+
+class CharNgramHasher:
+    """scikit-learn transformer: ``transform(list[str])`` -> CSR matrix of scaled n-gram counts."""
+
+    def __init__(self, n_min: int = 1, n_max: int = 5, bits: int = 20, lowercase: bool = True) -> None:
+        self.n_min = n_min
+        self.n_max = n_max
+        self.bits = bits
+        self.lowercase = lowercase
+
+    def get_params(self, deep: bool = True) -> Dict[str, Any]:
+        return {"n_min": self.n_min, "n_max": self.n_max, "bits": self.bits, "lowercase": self.lowercase}
+
+    def set_params(self, **params: Any) -> "CharNgramHasher":
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"unknown parameter {k!r}")
+            setattr(self, k, v)
+        return self
+
+    def fit(self, X: Any = None, y: Any = None) -> "CharNgramHasher":
+        """Stateless: nothing to learn."""
+        return self
+
+    def fit_transform(self, X: Sequence[str], y: Any = None) -> Any:
+        return self.transform(X)
+
+    def transform(self, X: Sequence[str]) -> Any:
+        from scipy import sparse
+
+        texts = list(X)
+        n_features = 1 << self.bits
+        if not texts:
+            return sparse.csr_matrix((0, n_features), dtype=np.float64)
+        buf, starts = _concat(texts, self.lowercase)
+        rows_all: List[np.ndarray] = []
+        cols_all: List[np.ndarray] = []
+        doc_of = np.repeat(np.arange(len(texts)), np.diff(starts))
+        for n, idx in _buckets(buf, self.n_min, self.n_max, self.bits):
+            pos = np.arange(len(idx))
+            keep = pos + n <= starts[1:][doc_of[: len(idx)]]  # n-gram ends inside its own text
+            rows_all.append(doc_of[: len(idx)][keep])
+            cols_all.append(idx[keep].astype(np.int64))
+        rows = np.concatenate(rows_all)
+        cols = np.concatenate(cols_all)
+        scale = 1.0 / np.sqrt(np.maximum(_counts(starts, self.n_min, self.n_max), 1.0))
+        m = sparse.csr_matrix((scale[rows], (rows, cols)), shape=(len(texts), n_features))
+        m.sum_duplicates()
+        return m
+
+    def __repr__(self) -> str:
+        return "CharNgramHasher(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"

@@ -1,0 +1,215 @@
+"""Spinner simulator: turn clean text into spun text the way content farms do.
+
+Substitutions come from the thesaurus table derived from WordNet and MyThes
+(``corpora/thesaurus/substitutions.tsv.gz``: surface form -> inflected synonyms) and from the
+shipped lexicon read backwards (original -> spun). Each substitution belongs to the lemma of the
+word it replaces; a fixed, seeded fifth of all lemmas is *held out*: ``vocabulary="train"`` never
+uses them and ``vocabulary="heldout"`` uses only them, so an evaluation on held-out
+substitutions measures generalisation, not memory.
+
+Names, numbers, URLs and other protected tokens and function words are never replaced.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from .restore import match_case
+from .text import sentence_spans, tokenize
+
+__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "SpunText", "is_heldout", "PAGE_FURNITURE"]
+
+STOPWORDS = frozenset(
+    """a about above after again against all almost also although always am among an and another any are
+    around as at be because been before being below between both but by can could did do does doing down
+    during each either else enough even ever every few for from further had has have having he her here hers
+    herself him himself his how however i if in into is it its itself just least less many may me might more
+    most much must my myself neither no nor not now of off on once one only or other others our ours
+    ourselves out over own per rather same several she should since so some such than that the their theirs
+    them themselves then there these they this those though through thus to too toward towards under until
+    up upon us very was we were what when where whether which while who whom whose why will with within
+    without would yet you your yours yourself yourselves mr mrs ms""".split()
+)
+
+# Lines that news pages carry around the story; they stay clean in every simulated document.
+PAGE_FURNITURE = (
+    "Source link", "Please enter your comment!", "Please enter your name here", "Read more", "Must Read",
+    "Share this article", "Subscribe to our newsletter", "Advertisement", "Related Posts", "Leave a Reply",
+    "Follow us on Twitter", "Click here to read the full story", "Comments are closed.", "Print this page",
+    "Sign up for our daily briefing", "Previous article", "Next article", "Latest News", "Trending Now",
+)
+
+PathLike = Union[str, Path]
+Candidates = List[Tuple[str, Tuple[str, ...]]]  # (lemma, spun forms)
+
+
+def is_heldout(lemma: str, seed: int = 0, fraction: float = 0.2) -> bool:
+    """Is ``lemma`` in the held-out part of the substitution vocabulary? (seeded, stable)."""
+    h = int.from_bytes(hashlib.sha256(f"{seed}:{lemma}".encode()).digest()[:8], "big")
+    return h / 2**64 < fraction
+
+
+class Thesaurus:
+    """Surface form -> list of (lemma, candidate spun forms), plus lexicon phrases read backwards
+    (original phrase -> spun phrase) keyed by the phrase's first word."""
+
+    def __init__(self, table: Dict[str, Candidates], phrases: Optional[Dict[str, List[Tuple[Tuple[str, ...], str]]]] = None) -> None:
+        self.table = table
+        self.phrases = phrases or {}
+
+    @classmethod
+    def load(cls, path: Optional[PathLike] = None, lexicon: Optional[object] = None) -> "Thesaurus":
+        """The shipped table, plus the lexicon's spin entries read backwards when ``lexicon`` is given."""
+        if path is None:
+            from .resources import data_path
+
+            path = data_path("corpora", "thesaurus", "substitutions.tsv.gz")
+        table: Dict[str, Candidates] = {}
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                surface, lemma, _pos, cands = line.rstrip("\n").split("\t")
+                table.setdefault(surface, []).append((lemma, tuple(cands.split("|"))))
+        phrases: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+        for e in lexicon or ():  # type: ignore[attr-defined]
+            if e.kind != "spin":
+                continue
+            words = tuple(e.originals[0].lower().split())
+            if all(w.replace("-", "").replace("'", "").isalpha() for w in words):
+                phrases.setdefault(words[0], []).append((words, e.key))
+        return cls(table, phrases)
+
+    def candidates(self, word: str, vocabulary: str = "all", seed: int = 0) -> List[Tuple[str, str]]:
+        """(lemma, spun form) pairs for ``word`` (lower case) in the chosen vocabulary."""
+        out = []
+        for lemma, forms in self.table.get(word, ()):
+            if _in_vocabulary(lemma, vocabulary, seed):
+                out.extend((lemma, f) for f in forms)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _in_vocabulary(lemma: str, vocabulary: str, seed: int) -> bool:
+    return vocabulary == "all" or (vocabulary == "heldout") == is_heldout(lemma, seed)
+
+
+@dataclass(frozen=True)
+class SpunText:
+    """``text`` with ``substitutions`` = [(start, end, original word, lemma)] as offsets into ``text``."""
+
+    text: str
+    substitutions: Tuple[Tuple[int, int, str, str], ...]
+
+    def wrapped(self, head: str, tail: str) -> "SpunText":
+        """``head + text + tail`` with the substitution offsets moved along (for page furniture)."""
+        k = len(head)
+        return SpunText(head + self.text + tail, tuple((a + k, b + k, o, lem) for a, b, o, lem in self.substitutions))
+
+    def sentence_labels(self) -> List[Tuple[int, int, int]]:
+        """(start, end, 1 if the sentence holds a substitution else 0) for each sentence."""
+        out = []
+        subs = sorted(self.substitutions)
+        for s in sentence_spans(self.text):
+            hit = any(a < s.end and b > s.start for a, b, _, _ in subs)
+            out.append((s.start, s.end, int(hit)))
+        return out
+
+
+class Spinner:
+    """Replace a fraction of content words with context-free synonyms, as article spinners do."""
+
+    def __init__(self, thesaurus: Thesaurus, vocabulary: str = "train", holdout_seed: int = 0) -> None:
+        if vocabulary not in ("train", "heldout", "all"):
+            raise ValueError("vocabulary must be 'train', 'heldout' or 'all'")
+        self.thesaurus = thesaurus
+        self.vocabulary = vocabulary
+        self.holdout_seed = holdout_seed
+        self._cache: Dict[str, List[Tuple[str, str]]] = {}
+
+    def _cands(self, word: str) -> List[Tuple[str, str]]:
+        c = self._cache.get(word)
+        if c is None:
+            c = self._cache[word] = self.thesaurus.candidates(word, self.vocabulary, self.holdout_seed)
+        return c
+
+    def _eligible(self, text: str) -> Tuple[List[Tuple[int, int, List[Tuple[str, str]], bool]], int]:
+        """Spans that may be replaced, each with its (lemma, spun form) choices, and the number of
+        content words. Lexicon phrases ("last month" -> "final month") count as one span."""
+        out: List[Tuple[int, int, List[Tuple[str, str]], bool]] = []  # (start, end, choices, from lexicon)
+        n_content = 0
+        for span in sentence_spans(text):
+            toks = tokenize(text, span.start, span.end)
+            i = 0
+            while i < len(toks):
+                t = toks[i]
+                if t.protected or t.kind != "word":
+                    i += 1
+                    continue
+                phrase = self._phrase_at(text, toks, i)
+                if phrase is not None:
+                    j, choices = phrase
+                    out.append((t.start, toks[j].end, choices, True))
+                    n_content += j - i + 1
+                    i = j + 1
+                    continue
+                if t.norm not in STOPWORDS and t.text.isalpha():
+                    n_content += 1
+                    c = self._cands(t.norm)
+                    if c:
+                        out.append((t.start, t.end, c, False))
+                i += 1
+        return out, n_content
+
+    def _phrase_at(self, text: str, toks: Sequence[Any], i: int) -> Optional[Tuple[int, List[Tuple[str, str]]]]:
+        for words, spun in self.thesaurus.phrases.get(toks[i].norm, ()):
+            j = i + len(words) - 1
+            if j >= len(toks) or not _in_vocabulary(" ".join(words), self.vocabulary, self.holdout_seed):
+                continue
+            if all(toks[i + k].norm == w and not toks[i + k].protected for k, w in enumerate(words)) and \
+                    not any(text[toks[k].end : toks[k + 1].start].strip() for k in range(i, j)):
+                return j, [(" ".join(words), spun)]
+        return None
+
+    def spin(self, text: str, density: float, rng: random.Random) -> SpunText:
+        """Replace about ``density`` of the content words (lexicon phrases first, as spinners'
+        own dictionaries do, then thesaurus synonyms)."""
+        eligible, n_content = self._eligible(text)
+        want = density * n_content
+        k = int(want) + (1 if rng.random() < want - int(want) else 0)
+        lex_first = [e for e in eligible if e[3]]
+        rest = [e for e in eligible if not e[3]]
+        n_lex = min(len(lex_first), k)
+        chosen = rng.sample(lex_first, n_lex) + rng.sample(rest, min(k - n_lex, len(rest)))
+        chosen.sort(key=lambda e: e[0])
+        pieces: List[str] = []
+        subs = []
+        pos = 0
+        out_len = 0
+        for a, b, choices, _ in chosen:
+            lemma, form = rng.choice(choices)
+            repl = match_case(text[a:b], form)
+            pieces.append(text[pos:a])
+            out_len += a - pos
+            subs.append((out_len, out_len + len(repl), text[a:b], lemma))
+            pieces.append(repl)
+            out_len += len(repl)
+            pos = b
+        pieces.append(text[pos:])
+        return SpunText("".join(pieces), tuple(subs))
+
+
+def sentences_with_labels(spun: Sequence[SpunText]) -> Tuple[List[str], List[int]]:
+    """Flatten spun documents into sentence texts and labels."""
+    texts: List[str] = []
+    labels: List[int] = []
+    for s in spun:
+        for a, b, y in s.sentence_labels():
+            texts.append(s.text[a:b])
+            labels.append(y)
+    return texts, labels

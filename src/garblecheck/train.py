@@ -1,0 +1,333 @@
+"""Training and evaluation of the n-gram classifier and the document stacker.
+
+Data flow: clean documents -> seeded split by document id (train / calibration / test) ->
+spinner simulator (training substitutions only) -> sentence matrix from :class:`CharNgramHasher`
+-> ``SGDClassifier`` (logistic loss) -> document features through the real :class:`Detector`
+on calibration documents -> two small logistic stackers -> evaluation on test documents with
+held-out and with seen substitutions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .features import CharNgramHasher
+from .model import N_SPIN_FEATURES, SpinModel
+from .synth import PAGE_FURNITURE, Spinner, SpunText, Thesaurus
+
+__all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
+
+SPLIT_TEST, SPLIT_CALIB = 0, 1  # id-hash buckets (of 10) held out from the classifier
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    text: str
+    title: str
+    source: str  # file it came from
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: None) -> Tuple[List[Doc], List[Dict[str, Any]]]:
+    """Documents from JSONL files (``text`` field, optional ``id``/``title``) or folders of ``.txt``.
+
+    A malformed record is skipped with a warning naming ``file:line``; the others are read.
+    Returns the documents and one record per file (path, sha256, number of documents).
+    """
+    docs: List[Doc] = []
+    files: List[Dict[str, Any]] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(x for x in path.rglob("*.txt") if x.is_file())
+            for f in found:
+                from .io import InputError, read_input
+
+                try:
+                    text = read_input(str(f)).text
+                except InputError as e:
+                    warn(str(e))
+                    continue
+                docs.append(Doc(f"{path.name}/{f.relative_to(path).as_posix()}", text, "", str(path)))
+            h = hashlib.sha256("".join(_sha256_file(f) for f in found).encode()).hexdigest()
+            files.append({"path": path.name, "sha256": h, "documents": len(found)})
+            continue
+        n = 0
+        with open(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    rec = json.loads(raw)
+                    text = rec["text"]
+                    if not isinstance(text, str):
+                        raise TypeError("text is not a string")
+                except (ValueError, KeyError, TypeError) as e:
+                    warn(f"{path}:{lineno}: skipped ({e.__class__.__name__}: {e})")
+                    continue
+                rid = str(rec.get("id", lineno))
+                docs.append(Doc(f"{path.stem}:{rid}", text, str(rec.get("title") or ""), str(path)))
+                n += 1
+        files.append({"path": path.name, "sha256": _sha256_file(path), "documents": n})
+    return docs, files
+
+
+def split_of(doc_id: str, seed: int) -> int:
+    """Bucket 0-9 of a document id: 0 is the test split, 1 calibration, the rest training."""
+    return int.from_bytes(hashlib.sha256(f"split:{seed}:{doc_id}".encode()).digest()[:8], "big") % 10
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    bits: int = 20
+    n_min: int = 1
+    n_max: int = 5
+    alpha: float = 2e-6
+    epochs: int = 8
+    max_train_docs: int = 6000
+    max_calib_docs: int = 600
+    max_test_docs: int = 600
+    density_range: Tuple[float, float] = (0.05, 0.40)
+    eval_density: float = 0.10
+    spins_per_doc: int = 2
+    clean_fpr: float = 0.005
+
+
+def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
+    """A document as a news page shows it: unspun furniture lines before and after the story."""
+    head = "".join(rng.choice(PAGE_FURNITURE) + "\n\n" for _ in range(rng.randint(0, 2)))
+    tail = "".join("\n\n" + rng.choice(PAGE_FURNITURE) for _ in range(rng.randint(0, 3)))
+    return spun.wrapped(head, tail)
+
+
+def _bulleted(sentence: str, rng: random.Random) -> str:
+    return rng.choice(["- ", "* ", "• "]) + sentence
+
+
+def sentence_dataset(docs: Sequence[Doc], spinner: Spinner, cfg: TrainConfig, rng: random.Random) -> Tuple[List[str], np.ndarray]:
+    """Sentences of clean and spun training documents, with hard negatives, and their labels."""
+    from .text import sentence_spans
+
+    texts: List[str] = []
+    labels: List[int] = []
+    for d in docs:
+        clean = d.text
+        for s in sentence_spans(clean):
+            sent = clean[s.start : s.end]
+            texts.append(_bulleted(sent, rng) if rng.random() < 0.03 else sent)
+            labels.append(0)
+        if d.title:
+            texts.append(d.title)
+            labels.append(0)
+        for _ in range(cfg.spins_per_doc):
+            spun = spinner.spin(clean, rng.uniform(*cfg.density_range), rng)
+            for a, b, y in spun.sentence_labels():
+                sent = spun.text[a:b]
+                texts.append(_bulleted(sent, rng) if rng.random() < 0.03 else sent)
+                labels.append(y)
+    for f in PAGE_FURNITURE:
+        texts.append(f)
+        labels.append(0)
+    return texts, np.array(labels, dtype=np.int8)
+
+
+def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int) -> Tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
+    lr.fit(X, y)
+    return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
+
+
+def _simulate(docs: Sequence[Doc], spinner: Spinner, density: Optional[float], cfg: TrainConfig, rng: random.Random,
+              extra_garbled: Sequence[Doc] = ()) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
+    """Clean pages (label 0) and their spun copies (label 1); ``density`` None draws from the range."""
+    texts: List[str] = []
+    labels: List[int] = []
+    spun_docs: List[Optional[SpunText]] = []
+    for d in docs:
+        page = _with_furniture(SpunText(d.text, ()), rng)
+        texts.append(page.text)
+        labels.append(0)
+        spun_docs.append(page)
+        s = spinner.spin(d.text, density if density is not None else rng.uniform(*cfg.density_range), rng)
+        if s.substitutions:
+            s = _with_furniture(s, rng)
+            texts.append(s.text)
+            labels.append(1)
+            spun_docs.append(s)
+    for d in extra_garbled:
+        texts.append(d.text)
+        labels.append(1)
+        spun_docs.append(None)
+    return texts, labels, spun_docs
+
+
+def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cfg: Optional[TrainConfig] = None,
+          log: Callable[[str], None] = print) -> Dict[str, Any]:
+    """Train from clean corpora (and optional real garbled documents) and write the model folder."""
+    from sklearn.linear_model import SGDClassifier
+
+    from .detector import Detector
+    from .lexicon import Lexicon
+
+    cfg = cfg or TrainConfig()
+    rng = random.Random(cfg.seed)
+    docs, files = read_corpus(clean, warn=log)
+    gdocs, gfiles = read_corpus(garbled, warn=log) if garbled else ([], [])
+    if not docs:
+        raise ValueError("no clean documents to train on")
+    by_split: Dict[str, List[Doc]] = {"train": [], "calib": [], "test": []}
+    for d in docs:
+        b = split_of(d.id, cfg.seed)
+        by_split["test" if b == SPLIT_TEST else "calib" if b == SPLIT_CALIB else "train"].append(d)
+    train_docs = _sample(by_split["train"], cfg.max_train_docs, cfg.seed)
+    calib_docs = _sample(by_split["calib"], cfg.max_calib_docs, cfg.seed)
+    if not calib_docs:
+        log("no calibration documents in the split (corpus too small): calibrating on training documents")
+        calib_docs = train_docs[: cfg.max_calib_docs]
+    log(f"documents: {len(docs)} clean ({len(train_docs)} train, {len(calib_docs)} calibration, "
+        f"{len(by_split['test'])} held-out test), {len(gdocs)} garbled")
+
+    lexicon = Lexicon.load()
+    thesaurus = Thesaurus.load(lexicon=lexicon)
+    spinner = Spinner(thesaurus, "train", cfg.seed)
+
+    texts, y = sentence_dataset(train_docs, spinner, cfg, rng)
+    log(f"sentences: {len(texts)} ({int(y.sum())} spun)")
+    hasher = CharNgramHasher(n_min=cfg.n_min, n_max=cfg.n_max, bits=cfg.bits)
+    X = hasher.transform(texts)
+    clf = SGDClassifier(loss="log_loss", alpha=cfg.alpha, max_iter=cfg.epochs, tol=None, shuffle=True,
+                        random_state=cfg.seed, average=False)
+    clf.fit(X, y)
+    del X
+    weights = clf.coef_[0].astype(np.float32)
+    bias = float(clf.intercept_[0])
+    model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_SPIN_FEATURES + 1), 0.0,
+                      n_min=cfg.n_min, n_max=cfg.n_max)
+
+    det = Detector(model=model)
+    ctexts, clabels, _ = _simulate(calib_docs, spinner, None, cfg, rng, extra_garbled=gdocs)
+    feats = det.document_features(ctexts)
+    ylab = np.array(clabels)
+    model.spin_coef, model.spin_intercept = _fit_logistic(feats[:, :N_SPIN_FEATURES], ylab, cfg.seed)
+    model.stack_coef, model.stack_intercept = _fit_logistic(feats, ylab, cfg.seed)
+    calib_scores = np.array([model.scores(f)[0] for f in feats])
+    # the threshold keeps false positives rare: at least 0.5, and above all but cfg.clean_fpr of clean pages
+    clean_scores = np.sort(calib_scores[ylab == 0])
+    model.threshold = float(max(0.5, clean_scores[int(np.ceil(len(clean_scores) * (1 - cfg.clean_fpr))) - 1] + 1e-6))
+    calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
+                   "threshold": model.threshold, "documents": int(len(ylab))}
+
+    test_docs = _sample(by_split["test"], cfg.max_test_docs, cfg.seed)
+    metrics = {}
+    for vocab in ("heldout", "train"):
+        metrics[f"{vocab}_substitutions"] = evaluate(
+            Detector(model=model), test_docs, Spinner(thesaurus, vocab, cfg.seed), cfg.eval_density,
+            random.Random(cfg.seed + 7),
+        )
+    manifest_extra = {
+        "training": {
+            "seed": cfg.seed,
+            "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items()},
+            "clean_files": files,
+            "garbled_files": gfiles,
+            "split": "bucket = sha256('split:SEED:' + doc_id) % 10; 0 = test, 1 = calibration, 2-9 = training",
+            "documents": {"train": len(train_docs), "calibration": len(calib_docs), "test_available": len(by_split["test"])},
+            "sentences": len(texts),
+            "holdout": "lemma held out when sha256('SEED:' + lemma) / 2**256 < 0.2 (synth.is_heldout)",
+            "thesaurus_sha256": _sha256_file(Path(_thesaurus_path())),
+            "lexicon_entries": len(lexicon),
+        },
+        "calibration": calibration,
+        "metrics": metrics,
+    }
+    manifest = model.save(out_dir, manifest_extra)
+    return manifest
+
+
+def _thesaurus_path() -> Path:
+    from .resources import data_path
+
+    return data_path("corpora", "thesaurus", "substitutions.tsv.gz")
+
+
+def _sample(docs: Sequence[Doc], n: int, seed: int) -> List[Doc]:
+    ordered = sorted(docs, key=lambda d: hashlib.sha256(f"order:{seed}:{d.id}".encode()).digest())
+    return ordered[:n]
+
+
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> List[Dict[str, float]]:
+    """Predicted against observed rate in equal-width probability bins."""
+    out = []
+    edges = np.linspace(0, 1, bins + 1)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        m = (p >= lo) & ((p < hi) if hi < 1 else (p <= hi))
+        if m.any():
+            out.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "predicted": float(p[m].mean()), "observed": float(y[m].mean())})
+    return out
+
+
+def binary_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> Dict[str, Any]:
+    from sklearn.metrics import roc_auc_score
+
+    pred = scores >= threshold
+    tp = int((pred & (labels == 1)).sum())
+    fp = int((pred & (labels == 0)).sum())
+    fn = int((~pred & (labels == 1)).sum())
+    tn = int((~pred & (labels == 0)).sum())
+    both = len(set(labels.tolist())) == 2
+    return {
+        "n": int(len(labels)),
+        "positives": int(labels.sum()),
+        "roc_auc": float(roc_auc_score(labels, scores)) if both else None,
+        "precision": tp / (tp + fp) if tp + fp else None,
+        "recall": tp / (tp + fn) if tp + fn else None,
+        "fpr": fp / (fp + tn) if fp + tn else None,
+        "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
+        "brier": float(np.mean((scores - labels) ** 2)),
+    }
+
+
+def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density: float, rng: random.Random,
+             garbled: Sequence[Doc] = ()) -> Dict[str, Any]:
+    """Document and sentence metrics: clean pages against their spun copies (and real garbled docs)."""
+    if spinner is not None:
+        texts, labels, spun = _simulate(docs, spinner, density, TrainConfig(), rng, extra_garbled=garbled)
+    else:
+        texts = [d.text for d in docs] + [d.text for d in garbled]
+        labels = [0] * len(docs) + [1] * len(garbled)
+        spun = [None] * len(texts)
+    reports = det.check_many(texts)
+    doc_scores = np.array([r.score for r in reports])
+    y = np.array(labels)
+    out: Dict[str, Any] = {"documents": binary_metrics(doc_scores, y, det.threshold_), "density": density}
+    sent_scores: List[float] = []
+    sent_labels: List[int] = []
+    for r, lab, s in zip(reports, labels, spun):
+        if lab == 1 and s is None:
+            continue  # real garbled documents have no sentence labels
+        gold = [y_ for _, _, y_ in s.sentence_labels()] if s is not None else [0] * len(r.sentences)
+        if len(gold) != len(r.sentences):
+            continue
+        sent_scores.extend(x.score for x in r.sentences)
+        sent_labels.extend(gold)
+    if sent_labels:
+        out["sentences"] = binary_metrics(np.array(sent_scores), np.array(sent_labels), 0.5)
+    out["reliability"] = reliability(doc_scores, y)
+    return out

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from garblecheck.features import CharNgramHasher, ngram_sums
+
+
+def test_transformer_api():
+    h = CharNgramHasher(n_max=4, bits=10)
+    assert h.get_params() == {"n_min": 1, "n_max": 4, "bits": 10, "lowercase": True}
+    assert h.fit(["x"]) is h
+    assert h.set_params(bits=12).bits == 12
+    with pytest.raises(ValueError):
+        h.set_params(nope=1)
+    X = h.transform(["ab", "", "Ab"])
+    assert X.shape == (3, 1 << 12)
+    # "ab" padded is 4 bytes: 4 + 3 + 2 + 1 n-grams of length 1..4
+    assert X[0].sum() == pytest.approx(10 / np.sqrt(10))
+    assert (X[0] != X[2]).nnz == 0  # lower-cased
+    assert h.transform([]).shape == (0, 1 << 12)
+
+
+def test_matrix_and_fast_path_agree_on_news_like_text():
+    texts = ["Tons of Pakistanis died final month.", "", "é ü 中文 — “quoted”", "a", "x" * 5000,
+             "Officials in Islamabad told VOA on Sunday that 1,000 militants crossed."] * 50
+    w = np.random.RandomState(1).randn(1 << 14).astype(np.float32)
+    X = CharNgramHasher(bits=14).transform(texts)
+    sums, counts = ngram_sums(texts, w)
+    assert np.allclose(X @ w, sums / np.sqrt(np.maximum(counts, 1)), atol=1e-6, rtol=0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(max_size=200), max_size=20), st.integers(1, 3), st.integers(0, 3))
+def test_paths_agree_on_any_text(texts, n_min, extra):
+    n_max = n_min + extra
+    w = np.random.RandomState(len(texts)).randn(1 << 10).astype(np.float32)
+    X = CharNgramHasher(n_min=n_min, n_max=n_max, bits=10).transform(texts)
+    sums, counts = ngram_sums(texts, w, n_min, n_max)
+    assert np.allclose(X @ w, sums / np.sqrt(np.maximum(counts, 1)), atol=1e-6, rtol=0)
+    assert np.allclose(np.asarray((X != 0).sum(axis=1)).ravel() <= counts, True)

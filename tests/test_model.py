@@ -1,0 +1,121 @@
+"""Model files: safe loading, clear errors, deterministic training, and the train/eval/score CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import garblecheck
+from garblecheck.cli import cli
+from garblecheck.model import ModelError, SpinModel
+
+DATA = Path(__file__).parent / "data" / "clean_small.jsonl"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model")
+    r = run("train", "--clean", str(DATA), "--out", str(out), "--seed", "3")
+    assert r.exit_code == 0, r.output
+    assert "heldout_substitutions: documents AUC" in r.stdout
+    return out
+
+
+def test_model_folder_contents_and_manifest(trained: Path):
+    assert sorted(p.name for p in trained.iterdir()) == ["manifest.json", "weights.npz"]
+    m = json.loads((trained / "manifest.json").read_text())
+    assert m["format"] == "garblecheck-model" and m["format_version"] == 1
+    assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True}
+    assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
+    (f,) = m["training"]["clean_files"]
+    assert f["path"] == DATA.name and f["sha256"] == hashlib.sha256(DATA.read_bytes()).hexdigest()
+    assert 0.5 <= m["threshold"] <= 1.0
+    for key in ("heldout_substitutions", "train_substitutions"):
+        assert "roc_auc" in m["metrics"][key]["documents"]
+    assert "brier" in m["calibration"] and m["calibration"]["reliability"]
+    with np.load(trained / "weights.npz", allow_pickle=False) as z:
+        assert z["ngram_weights"].dtype == np.float32 and len(z["ngram_weights"]) == 1 << 20
+    assert sum(p.stat().st_size for p in trained.iterdir()) <= 10_000_000
+
+
+def test_retraining_with_the_same_seed_gives_the_same_weights(trained: Path, tmp_path: Path):
+    r = run("train", "--clean", str(DATA), "--out", str(tmp_path / "again"), "--seed", "3")
+    assert r.exit_code == 0, r.output
+    a = json.loads((trained / "manifest.json").read_text())["weights_sha256"]
+    b = json.loads((tmp_path / "again" / "manifest.json").read_text())["weights_sha256"]
+    assert a == b
+
+
+def test_score_and_eval_with_a_model(trained: Path):
+    r = run("score", "--model", str(trained), "--format", "jsonl", "-", input="Tons of people fled final month.\n")
+    rec = json.loads(r.stdout)
+    assert rec["spin_score"] is not None and 0 <= rec["spin_score"] <= 1
+    det = garblecheck.Detector(model=trained)
+    rep = det.check("Tons of people fled final month.")
+    assert rep.score == pytest.approx(rec["score"]) and rep.threshold == det.spin_model.threshold
+    e = run("eval", "--clean", str(DATA), "--model", str(trained), "--format", "json")
+    assert e.exit_code == 0, e.output
+    res = json.loads(e.stdout)
+    # only the documents the model never trained on are evaluated
+    assert 0 < res["clean_documents"] < 60
+    assert set(res["documents"]) >= {"roc_auc", "precision", "recall", "fpr", "confusion", "brier"}
+    t = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "train")
+    assert "documents AUC" in t.stdout and "reliability" in t.stdout
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.mark.parametrize(
+    "damage,message",
+    [
+        (lambda d: (d / "weights.npz").write_bytes((d / "weights.npz").read_bytes()[:1000]), "sha256"),
+        (lambda d: (d / "manifest.json").write_text("{not json"), "unreadable manifest.json"),
+        (lambda d: (d / "manifest.json").unlink(), "no manifest.json"),
+        (lambda d: (d / "weights.npz").unlink(), "cannot read weights.npz"),
+        (lambda d: _edit(d, format_version=99), "format version 99"),
+        (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True}), "shapes"),
+        (lambda d: _edit(d, format="something-else"), "not a garblecheck model"),
+    ],
+    ids=["truncated", "bad-json", "no-manifest", "no-weights", "version", "mismatch", "foreign"],
+)
+def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, damage, message):
+    d = _copy(trained, tmp_path / "m")
+    damage(d)
+    with pytest.raises(ModelError, match=message):
+        SpinModel.load(d)
+    r = run("score", "--model", str(d), "-", input="Some text here.\n")
+    assert r.exit_code == 2
+    assert r.stderr.count("\n") == 1 and message.split()[0] in r.stderr and "Traceback" not in r.output
+
+
+def _edit(d: Path, **changes):
+    m = json.loads((d / "manifest.json").read_text())
+    m.update(changes)
+    (d / "manifest.json").write_text(json.dumps(m))
+
+
+def test_pickled_arrays_are_refused(trained: Path, tmp_path: Path):
+    d = _copy(trained, tmp_path / "p")
+    arrays = dict(np.load(d / "weights.npz", allow_pickle=False))
+    arrays["ngram_weights"] = np.array([{"evil": 1}], dtype=object)
+    np.savez(d / "weights.npz", **arrays)
+    _edit(d, weights_sha256=hashlib.sha256((d / "weights.npz").read_bytes()).hexdigest())
+    with pytest.raises(ModelError, match="not a valid .npz"):
+        SpinModel.load(d)
+
+
+def test_no_model_and_model_options_conflict():
+    assert run("score", "--no-model", "--model", "x", "-", input="a\n").exit_code == 2

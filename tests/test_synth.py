@@ -1,0 +1,65 @@
+import random
+
+import pytest
+
+from garblecheck.lexicon import Lexicon
+from garblecheck.synth import PAGE_FURNITURE, Spinner, Thesaurus, is_heldout
+
+TEXT = ("Officials in Islamabad told VOA on Sunday that security forces had killed 12 militants last month. "
+        "The government said it would expand trade with both countries, and hundreds of people attended.")
+
+
+@pytest.fixture(scope="module")
+def thesaurus():
+    return Thesaurus.load(lexicon=Lexicon.load())
+
+
+def test_table_is_derived_and_inflected(thesaurus):
+    assert len(thesaurus) > 5000
+    forms = {f for _, f in thesaurus.candidates("told")}
+    assert "stated" in forms or "informed" in forms
+    assert ("last", "month") in [w for w, _ in thesaurus.phrases["last"]]
+
+
+def test_heldout_split_is_disjoint_and_stable(thesaurus):
+    lemmas = {lem for rows in thesaurus.table.values() for lem, _ in rows}
+    held = {lem for lem in lemmas if is_heldout(lem, 0)}
+    assert 0.1 < len(held) / len(lemmas) < 0.3
+    assert held == {lem for lem in lemmas if is_heldout(lem, 0)}
+    assert held != {lem for lem in lemmas if is_heldout(lem, 1)}
+    train = Spinner(thesaurus, "train", 0)
+    heldout = Spinner(thesaurus, "heldout", 0)
+    for seed in range(20):
+        for sp, want in ((train, False), (heldout, True)):
+            for _, _, _, lemma in sp.spin(TEXT, 0.4, random.Random(seed)).substitutions:
+                assert is_heldout(lemma, 0) == want
+
+
+def test_spin_keeps_names_numbers_and_records_offsets(thesaurus):
+    sp = Spinner(thesaurus, "all", 0)
+    out = sp.spin(TEXT, 0.4, random.Random(5))
+    assert out.text != TEXT and out.substitutions
+    for a, b, original, _ in out.substitutions:
+        assert out.text[a:b].lower() != original.lower()
+    for keep in ("Islamabad", "VOA", "Sunday", "12"):
+        assert keep in out.text
+    labels = out.sentence_labels()
+    assert len(labels) == 2 and any(y for _, _, y in labels)
+    again = sp.spin(TEXT, 0.4, random.Random(5))
+    assert again == out
+
+
+def test_density_controls_how_much_changes(thesaurus):
+    sp = Spinner(thesaurus, "all", 0)
+    few = sum(len(sp.spin(TEXT, 0.05, random.Random(s)).substitutions) for s in range(30))
+    many = sum(len(sp.spin(TEXT, 0.4, random.Random(s)).substitutions) for s in range(30))
+    assert many > 3 * few > 0
+
+
+def test_function_words_are_never_spun_and_wrapping_moves_offsets(thesaurus):
+    sp = Spinner(thesaurus, "all", 0)
+    assert sp.spin("It is in the and of to.", 1.0, random.Random(0)).substitutions == ()
+    out = sp.spin(TEXT, 0.4, random.Random(2))
+    page = out.wrapped(PAGE_FURNITURE[0] + "\n\n", "\n\n" + PAGE_FURNITURE[1])
+    assert [page.text[a:b] for a, b, _, _ in page.substitutions] == [out.text[a:b] for a, b, _, _ in out.substitutions]
+    assert [y for _, _, y in page.sentence_labels()][0] == 0
