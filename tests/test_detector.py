@@ -51,15 +51,18 @@ def test_score_formula_and_verdict():
     expected = 1 - math.exp(-100 * 0.9 / (100 + PSEUDO_WORDS))
     assert density_score([0.9], 100) == pytest.approx(expected)
     assert density_score([0.9, 0.9], 100) > density_score([0.9], 100) > density_score([0.9], 1000)
-    det = Detector(threshold=0.99)
-    r = det.check("Tons of Pakistanis died final month in safety forces raids.")
-    assert r.score >= DEFAULT_THRESHOLD and r.verdict == "clean"  # above the default, below 0.99
-    assert Detector().check("Tons of Pakistanis died final month in safety forces raids.").verdict == "garbled"
+    text = "Tons of Pakistanis died final month in safety forces raids."
+    lexicon_only = Detector(model=None, threshold=0.99)
+    r = lexicon_only.check(text)
+    assert r.score == pytest.approx(density_score([f.confidence for f in r.flags], r.n_words))
+    assert r.score >= DEFAULT_THRESHOLD and r.verdict == "clean" and r.spin_score is None  # above 0.5, below 0.99
+    assert Detector(model=None).check(text).verdict == "garbled"
+    assert Detector().check(text).verdict == "garbled"
 
 
 def test_sentence_scores_cover_each_sentence(det):
     text = "This is clean. Tons of people fled safety forces. Also clean here."
-    r = det.check(text)
+    r = Detector(model=None).check(text)
     assert [text[s.start : s.end] for s in r.sentences] == [
         "This is clean.",
         "Tons of people fled safety forces.",
@@ -67,6 +70,9 @@ def test_sentence_scores_cover_each_sentence(det):
     ]
     assert r.sentences[0].score == 0 and r.sentences[2].score == 0
     assert r.sentences[1].score > 0.5
+    with_model = det.check(text).sentences
+    assert [(s.start, s.end) for s in with_model] == [(s.start, s.end) for s in r.sentences]
+    assert with_model[1].score > 0.5 > max(with_model[0].score, with_model[2].score)
 
 
 def test_report_is_frozen_and_serialisable(det):

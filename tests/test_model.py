@@ -32,11 +32,12 @@ def trained(tmp_path_factory) -> Path:
 
 
 def test_model_folder_contents_and_manifest(trained: Path):
-    assert sorted(p.name for p in trained.iterdir()) == ["manifest.json", "weights.npz"]
+    assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "manifest.json", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
     assert m["format"] == "garblecheck-model" and m["format_version"] == 1
     assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True}
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
+    assert m["context_sha256"] == hashlib.sha256((trained / "context.npz").read_bytes()).hexdigest()
     (f,) = m["training"]["clean_files"]
     assert f["path"] == DATA.name and f["sha256"] == hashlib.sha256(DATA.read_bytes()).hexdigest()
     assert 0.5 <= m["threshold"] <= 1.0
@@ -45,7 +46,7 @@ def test_model_folder_contents_and_manifest(trained: Path):
     assert "brier" in m["calibration"] and m["calibration"]["reliability"]
     with np.load(trained / "weights.npz", allow_pickle=False) as z:
         assert z["ngram_weights"].dtype == np.float32 and len(z["ngram_weights"]) == 1 << 20
-    assert sum(p.stat().st_size for p in trained.iterdir()) <= 10_000_000
+    assert (trained / "weights.npz").stat().st_size <= 10_000_000
 
 
 def test_retraining_with_the_same_seed_gives_the_same_weights(trained: Path, tmp_path: Path):
@@ -85,11 +86,12 @@ def _copy(src: Path, dst: Path) -> Path:
         (lambda d: (d / "manifest.json").write_text("{not json"), "unreadable manifest.json"),
         (lambda d: (d / "manifest.json").unlink(), "no manifest.json"),
         (lambda d: (d / "weights.npz").unlink(), "cannot read weights.npz"),
+        (lambda d: (d / "context.npz").write_bytes(b"PK\x03\x04 not really"), "context.npz does not match"),
         (lambda d: _edit(d, format_version=99), "format version 99"),
         (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True}), "shapes"),
         (lambda d: _edit(d, format="something-else"), "not a garblecheck model"),
     ],
-    ids=["truncated", "bad-json", "no-manifest", "no-weights", "version", "mismatch", "foreign"],
+    ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "version", "mismatch", "foreign"],
 )
 def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, damage, message):
     d = _copy(trained, tmp_path / "m")

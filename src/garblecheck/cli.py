@@ -78,6 +78,12 @@ def _error_record(path: str, reason: str) -> Dict[str, Any]:
     return {"path": path, "score": 0.0, "verdict": "error", "error": reason, "flags": [], "sentences": []}
 
 
+def _summary(report: Any) -> Dict[str, Any]:
+    """What the text format prints: the report without its per-sentence scores."""
+    return {"score": report.score, "spin_score": report.spin_score, "verdict": report.verdict,
+            "n_words": report.n_words, "flags": [f.to_dict() for f in report.flags]}
+
+
 def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
     path = rec["path"]
     if rec["verdict"] == "error":
@@ -118,7 +124,8 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
             else:
                 if doc.warning:
                     _err(doc.warning)
-                rec = {"path": item, **det.check(doc.text).to_dict(), "error": None}
+                report = det.check(doc.text)
+                rec = {"path": item, **(report.to_dict() if fmt != "text" else _summary(report)), "error": None}
         if rec["verdict"] == "error":
             status = EXIT_ERROR
             if fmt != "text":

@@ -20,6 +20,39 @@ PathLike = Union[str, Path]
 ModelSpec = Union[str, Path, SpinModel, None]
 
 
+class _Analysis:
+    """What the engine found in one text before it is turned into a report."""
+
+    def __init__(self, spans: List[Span], flags: List[List[Flag]], n_words: int) -> None:
+        self.spans = spans
+        self.flags = flags
+        self.n_words = n_words
+        self.lex_score = 0.0
+        self.logits: Any = None
+        self.ctx_evidence: Any = None
+        self.ctx_max: Any = None
+        self.sentence_logits: Any = None
+
+    def features(self) -> Any:
+        return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words)
+
+
+_CONTEXT_CHARS = 40  # room before a lexicon hit for its condition's words (after it: the phrase too)
+
+
+def _window(text: str, span: Span, lo: int, hi: int) -> Tuple[int, int]:
+    """The part of a sentence around hits at ``lo..hi``, cut at white space (or the sentence's ends)."""
+    a = max(span.start, lo - _CONTEXT_CHARS)
+    if a > span.start:
+        ws = text.rfind(" ", span.start, a)
+        a = span.start if ws < 0 else ws + 1
+    b = min(span.end, hi + 3 * _CONTEXT_CHARS)
+    if b < span.end:
+        ws = text.find(" ", b, span.end)
+        b = span.end if ws < 0 else ws
+    return a, b
+
+
 def _load_model(spec: ModelSpec) -> Optional[SpinModel]:
     if spec is None or isinstance(spec, SpinModel):
         return spec
@@ -90,15 +123,20 @@ class Detector:
         """The flags inside each sentence."""
         lines: Optional[LineIndex] = None
         starts = [s.start for s in spans]
-        candidate = set()
-        for pos in self.lexicon.candidate_starts(text):
-            candidate.add(bisect_right(starts, pos) - 1)
+        hits = self.lexicon.candidate_starts(text)
+        windows: Dict[int, Tuple[int, int]] = {}  # sentence -> the part around its hits
+        for pos in hits:
+            k = bisect_right(starts, pos) - 1
+            lo, hi = windows.get(k, (pos, pos))
+            windows[k] = (min(lo, pos), max(hi, pos))
+        hit_set = set(hits)
         per_sentence: List[List[Flag]] = []
         for k, span in enumerate(spans):
             found: List[Flag] = []
-            if k in candidate:
-                tokens = tokenize(text, span.start, span.end)
-                for m in self.lexicon.match(text, tokens):
+            if k in windows:
+                lo, hi = _window(text, span, *windows[k])
+                tokens = tokenize(text, lo, hi, opens_sentence=lo == span.start)
+                for m in self.lexicon.match(text, tokens, hit_set):
                     if lines is None:
                         lines = LineIndex(text)
                     start, end = tokens[m.first].start, tokens[m.last].end
@@ -127,46 +165,51 @@ class Detector:
     def check_many(self, texts: Iterable[str]) -> List[Report]:
         """Check several texts; the same results as one at a time, with one classifier pass."""
         docs = [_require_str(t) for t in texts]
-        return [self._report(t, *a) for t, a in zip(docs, self._analyze(docs))]
+        return [self._report(t, a) for t, a in zip(docs, self._analyze(docs))]
 
     def document_features(self, texts: Sequence[str]) -> Any:
         """The stacker's input (:func:`garblecheck.model.doc_features`) for each text; needs a model."""
-        return np.array([doc_features(z, lex) for _, _, z, lex in self._analyze(list(texts))])
+        return np.array([a.features() for a in self._analyze(list(texts))])
 
-    def _analyze(self, docs: Sequence[str]) -> List[Tuple[List[Span], List[List[Flag]], Any, float]]:
-        """Per text: sentences, flags per sentence, sentence logits (None without a model), and
-        the lexicon's flag-density score."""
+    def _analyze(self, docs: Sequence[str]) -> List["_Analysis"]:
         spans = [sentence_spans(t) for t in docs]
-        flags = [self._find(t, sp) for t, sp in zip(docs, spans)]
-        logits: List[Any] = [None] * len(docs)
-        if self.spin_model is not None:
-            z = self.spin_model.sentence_logits([t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp])
-            pos = 0
-            for i, sp in enumerate(spans):
-                logits[i] = z[pos : pos + len(sp)]
-                pos += len(sp)
-        lex = [density_score((f.confidence for fl in per for f in fl), count_words(t)) for t, per in zip(docs, flags)]
-        return list(zip(spans, flags, logits, lex))
+        out = [_Analysis(sp, self._find(t, sp), count_words(t)) for t, sp in zip(docs, spans)]
+        for a in out:
+            a.lex_score = density_score((f.confidence for fl in a.flags for f in fl), a.n_words)
+        model = self.spin_model
+        if model is None:
+            return out
+        z = model.sentence_logits([t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp])
+        pos = 0
+        for t, a in zip(docs, out):
+            a.logits = z[pos : pos + len(a.spans)]
+            pos += len(a.spans)
+            a.ctx_max = np.zeros(len(a.spans))
+            if model.context is not None:
+                words = model.context.words(t, a.spans)
+                a.ctx_evidence = words.evidence
+                np.maximum.at(a.ctx_max, words.sentence, words.evidence)
+            a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
+        return out
 
-    def _report(self, text: str, spans: Sequence[Span], per_sentence: List[List[Flag]], logits: Any,
-                lex_score: float) -> Report:
-        all_flags = tuple(f for fl in per_sentence for f in fl)
-        n_words = count_words(text)
+    def _report(self, text: str, a: "_Analysis") -> Report:
+        all_flags = tuple(f for fl in a.flags for f in fl)
         lex_sentence = [
             density_score((f.confidence for f in fl), count_words(text, s.start, s.end)) if fl else 0.0
-            for s, fl in zip(spans, per_sentence)
+            for s, fl in zip(a.spans, a.flags)
         ]
         spin_score: Optional[float] = None
-        if logits is None:
-            score = lex_score
+        model = self.spin_model
+        if model is None:
+            score = a.lex_score
             sent_scores = lex_sentence
         else:
-            score, spin_score = self.spin_model.scores(doc_features(logits, lex_score))  # type: ignore[union-attr]
-            p = sigmoid(logits)
+            score, spin_score = model.scores(a.features())
+            p = sigmoid(a.sentence_logits)
             sent_scores = [float(1.0 - (1.0 - pi) * (1.0 - li)) for pi, li in zip(p, lex_sentence)]
-        sentences = tuple(SentenceScore(s.start, s.end, sc) for s, sc in zip(spans, sent_scores))
+        sentences = tuple(SentenceScore(s.start, s.end, sc) for s, sc in zip(a.spans, sent_scores))
         verdict = "garbled" if score >= self.threshold_ else "clean"
-        return Report(score, verdict, self.threshold_, n_words, all_flags, sentences, spin_score)
+        return Report(score, verdict, self.threshold_, a.n_words, all_flags, sentences, spin_score)
 
     # -- restoration -------------------------------------------------------------------------
 

@@ -226,8 +226,9 @@ class Lexicon:
             return [m.start() for m in re.finditer(self._prefilter.pattern, text, re.IGNORECASE)]
         return [m.start() for m in self._prefilter.finditer(low)]
 
-    def match(self, text: str, tokens: Sequence[Token]) -> List[Match]:
-        """Longest matches, left to right, over one sentence's tokens.
+    def match(self, text: str, tokens: Sequence[Token], starts: Optional[set] = None) -> List[Match]:
+        """Longest matches, left to right, over one sentence's tokens (only at tokens that begin
+        at one of ``starts``, when given: see :meth:`candidate_starts`).
 
         A match never includes a protected token, except a number that the key spells out
         ("final 12 months"); the gaps between its tokens are white space only.
@@ -236,7 +237,8 @@ class Lexicon:
         i = 0
         n = len(tokens)
         while i < n:
-            m = self._match_at(text, tokens, i) if not tokens[i].protected else None
+            t = tokens[i]
+            m = None if t.protected or (starts is not None and t.start not in starts) else self._match_at(text, tokens, i)
             if m is None:
                 i += 1
             else:

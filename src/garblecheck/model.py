@@ -5,12 +5,16 @@ A model folder holds ``weights.npz`` (numpy arrays only, read with ``allow_pickl
 sha256, metrics, and the sha256 of ``weights.npz``). Loading checks all of it and raises
 :class:`ModelError` with a one-line reason; nothing is ever unpickled.
 
-Document features (the same function serves training and scoring)::
+Sentence and document features (the same functions serve training and scoring)::
 
     z      = sentence logits of the n-gram classifier
-    spin   = [max z, mean z, mean of the 3 largest z, share of z > 0, log(1 + n_sentences)]
+    q      = probability that a word was substituted (garblecheck.context), m = its maximum per sentence
+    u      = c . [z, logit m] + c0, the sentence logit; sentence probability = sigmoid(u)
+    spin   = [max u, mean u, mean of the 3 largest u, share of u > 0, log(1 + n_sentences),
+              sum of q, words with q > 0.5, > 0.8 (each per 100 words), mean of the 5 largest q,
+              share of sentences with m > 0.5]
     stack  = spin + [lexicon flag-density score]
-    spin_score = sigmoid(spin  . a + a0)        score = sigmoid(stack . b + b0)
+    spin_score = sigmoid(spin . a + a0)         score = sigmoid(stack . b + b0)
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from .features import ngram_sums
+
+if TYPE_CHECKING:
+    from .context import ContextModel
 
 __all__ = ["SpinModel", "ModelError", "doc_features", "sigmoid", "FORMAT", "FORMAT_VERSION", "default_model_dir"]
 
@@ -32,8 +39,9 @@ FORMAT = "garblecheck-model"
 FORMAT_VERSION = 1
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
-N_SPIN_FEATURES = 5
+N_SPIN_FEATURES = 10
 EMPTY_LOGIT = -10.0
+CONTEXT = "context.npz"
 PathLike = Union[str, Path]
 
 
@@ -51,16 +59,30 @@ def sigmoid(z: Any) -> Any:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
-def doc_features(logits: np.ndarray, lexicon_score: float) -> np.ndarray:
-    """The stacker's input for one document (see the module docstring)."""
-    z = np.asarray(logits, dtype=np.float64)
-    if z.size == 0:
+def sentence_inputs(logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
+    """The sentence combiner's input: one row [z, m] per sentence."""
+    m = np.clip(np.asarray(ctx_max, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.column_stack([np.asarray(logits, dtype=np.float64), np.log(m / (1 - m))])
+
+
+def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence: Optional[np.ndarray] = None,
+                 ctx_max: Optional[np.ndarray] = None, n_words: int = 0) -> np.ndarray:
+    """The stacker's input for one document from its sentence logits ``u`` (module docstring)."""
+    z = np.asarray(sentence_logits, dtype=np.float64)
+    n = z.size
+    if n == 0:
         z = np.array([EMPTY_LOGIT])
-        n = 0
-    else:
-        n = z.size
     top = np.sort(z)[-3:]
-    return np.array([z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n), lexicon_score])
+    e = np.zeros(0) if ctx_evidence is None else np.asarray(ctx_evidence, dtype=np.float64)
+    m = np.zeros(0) if ctx_max is None else np.asarray(ctx_max, dtype=np.float64)
+    per100 = 100.0 / (n_words + 50)
+    top_e = np.sort(e)[-5:] if e.size else np.zeros(1)
+    return np.array([
+        z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n),
+        e.sum() * per100, (e > 0.5).sum() * per100, (e > 0.8).sum() * per100, top_e.mean(),
+        float((m > 0.5).mean()) if m.size else 0.0,
+        lexicon_score,
+    ])
 
 
 def _sha256(path: Path) -> str:
@@ -69,6 +91,22 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:
+    """The arrays of one ``.npz`` named in the manifest, after checking its sha256."""
+    path = d / str(manifest.get(file_key, ""))
+    try:
+        digest = _sha256(path)
+    except OSError as e:
+        raise ModelError(f"{where}: cannot read {path.name}: {e.strerror or e}") from None
+    if digest != manifest.get(sha_key):
+        raise ModelError(f"{where}: {path.name} does not match the sha256 in {MANIFEST} (corrupt or replaced)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except Exception as e:  # noqa: BLE001 - any failure to parse is one line for the user
+        raise ModelError(f"{where}: {path.name} is not a valid .npz ({e.__class__.__name__})") from None
 
 
 def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
@@ -91,6 +129,9 @@ class SpinModel:
     spin_intercept: float
     stack_coef: np.ndarray  # N_SPIN_FEATURES + 1
     stack_intercept: float
+    sent_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0]))
+    sent_intercept: float = 0.0
+    context: Optional["ContextModel"] = None
     threshold: float = 0.5
     n_min: int = 1
     n_max: int = 5
@@ -109,6 +150,10 @@ class SpinModel:
         sums, counts = ngram_sums(sentences, self.weights, self.n_min, self.n_max, self.lowercase)
         return self.bias + sums / np.sqrt(np.maximum(counts, 1.0))
 
+    def combined_logits(self, logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
+        """Sentence logits ``u`` from the n-gram logits and the context maxima."""
+        return sentence_inputs(logits, ctx_max) @ self.sent_coef + self.sent_intercept
+
     def scores(self, features: np.ndarray) -> Tuple[float, float]:
         """(score, spin_score) of one document from :func:`doc_features`."""
         spin = float(sigmoid(features[:N_SPIN_FEATURES] @ self.spin_coef + self.spin_intercept))
@@ -125,6 +170,8 @@ class SpinModel:
             "spin_intercept": np.array([self.spin_intercept], dtype=np.float64),
             "stack_coef": np.asarray(self.stack_coef, dtype=np.float64),
             "stack_intercept": np.array([self.stack_intercept], dtype=np.float64),
+            "sent_coef": np.asarray(self.sent_coef, dtype=np.float64),
+            "sent_intercept": np.array([self.sent_intercept], dtype=np.float64),
         }
 
     def save(self, directory: PathLike, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -136,16 +183,21 @@ class SpinModel:
         tmp = d / f".{WEIGHTS}.building"
         _write_npz(tmp, self.arrays())
         data = tmp.read_bytes()
-        tmp.unlink()
         atomic_write_bytes(d / WEIGHTS, data)
+        files = {"weights_file": WEIGHTS, "weights_sha256": hashlib.sha256(data).hexdigest()}
+        if self.context is not None:
+            _write_npz(tmp, self.context.arrays())
+            cdata = tmp.read_bytes()
+            atomic_write_bytes(d / CONTEXT, cdata)
+            files.update({"context_file": CONTEXT, "context_sha256": hashlib.sha256(cdata).hexdigest()})
+        tmp.unlink()
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "featurizer": self.featurizer_params(),
             "threshold": self.threshold,
             **(extra or {}),
-            "weights_file": WEIGHTS,
-            "weights_sha256": hashlib.sha256(data).hexdigest(),
+            **files,
         }
         atomic_write_bytes(d / MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
         self.manifest = manifest
@@ -167,18 +219,15 @@ class SpinModel:
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ModelError(f"{where}: format version {manifest.get('format_version')!r}, "
                              f"this garblecheck reads {FORMAT_VERSION}")
-        wpath = d / str(manifest.get("weights_file", WEIGHTS))
-        try:
-            digest = _sha256(wpath)
-        except OSError as e:
-            raise ModelError(f"{where}: cannot read {wpath.name}: {e.strerror or e}") from None
-        if digest != manifest.get("weights_sha256"):
-            raise ModelError(f"{where}: {wpath.name} does not match the sha256 in {MANIFEST} (corrupt or replaced)")
-        try:
-            with np.load(wpath, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
-        except Exception as e:  # noqa: BLE001 - any failure to parse is one line for the user
-            raise ModelError(f"{where}: {wpath.name} is not a valid .npz ({e.__class__.__name__})") from None
+        arrays = _verified_npz(d, manifest, "weights_file", "weights_sha256", where)
+        context = None
+        if manifest.get("context_file"):
+            from .context import ContextModel
+
+            try:
+                context = ContextModel.from_arrays(_verified_npz(d, manifest, "context_file", "context_sha256", where))
+            except (KeyError, ValueError, UnicodeDecodeError) as e:
+                raise ModelError(f"{where}: {manifest['context_file']} is malformed ({e})") from None
         try:
             feat = manifest["featurizer"]
             w = arrays["ngram_weights"]
@@ -189,6 +238,9 @@ class SpinModel:
                 spin_intercept=float(arrays["spin_intercept"][0]),
                 stack_coef=arrays["stack_coef"].astype(np.float64),
                 stack_intercept=float(arrays["stack_intercept"][0]),
+                sent_coef=arrays["sent_coef"].astype(np.float64),
+                sent_intercept=float(arrays["sent_intercept"][0]),
+                context=context,
                 threshold=float(manifest["threshold"]),
                 n_min=int(feat["n_min"]),
                 n_max=int(feat["n_max"]),
@@ -198,7 +250,7 @@ class SpinModel:
         except (KeyError, IndexError, TypeError, ValueError) as e:
             raise ModelError(f"{where}: missing or malformed field {e}") from None
         if w.ndim != 1 or len(w) != 1 << int(feat["bits"]) or model.spin_coef.shape != (N_SPIN_FEATURES,) \
-                or model.stack_coef.shape != (N_SPIN_FEATURES + 1,):
+                or model.stack_coef.shape != (N_SPIN_FEATURES + 1,) or model.sent_coef.shape != (2,):
             raise ModelError(f"{where}: array shapes do not match the manifest")
         if not (np.isfinite(w).all() and np.isfinite(model.stack_coef).all() and np.isfinite(model.spin_coef).all()):
             raise ModelError(f"{where}: weights contain NaN or infinity")

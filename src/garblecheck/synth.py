@@ -3,9 +3,11 @@
 Substitutions come from the thesaurus table derived from WordNet and MyThes
 (``corpora/thesaurus/substitutions.tsv.gz``: surface form -> inflected synonyms) and from the
 shipped lexicon read backwards (original -> spun). Each substitution belongs to the lemma of the
-word it replaces; a fixed, seeded fifth of all lemmas is *held out*: ``vocabulary="train"`` never
-uses them and ``vocabulary="heldout"`` uses only them, so an evaluation on held-out
-substitutions measures generalisation, not memory.
+word it replaces, and each lemma gets a seeded number u in [0, 1): lemmas with u < 0.2 are *held
+out* of all training (``vocabulary="heldout"`` uses only them), so an evaluation on held-out
+substitutions measures generalisation, not memory. The n-gram classifier trains on u >= 0.35
+(``"classifier"``); the document stacker calibrates on u >= 0.2 (``"train"``), which includes
+substitutions the classifier never saw, so it learns how far to trust each signal on new ones.
 
 Names, numbers, URLs and other protected tokens and function words are never replaced.
 """
@@ -48,10 +50,19 @@ PathLike = Union[str, Path]
 Candidates = List[Tuple[str, Tuple[str, ...]]]  # (lemma, spun forms)
 
 
-def is_heldout(lemma: str, seed: int = 0, fraction: float = 0.2) -> bool:
-    """Is ``lemma`` in the held-out part of the substitution vocabulary? (seeded, stable)."""
-    h = int.from_bytes(hashlib.sha256(f"{seed}:{lemma}".encode()).digest()[:8], "big")
-    return h / 2**64 < fraction
+HELDOUT = 0.20  # lemmas with u < HELDOUT are held out of all training
+CLASSIFIER_FROM = 0.35  # the n-gram classifier trains on u >= this; the stacker calibrates on u >= HELDOUT
+VOCABULARIES = {"heldout": (0.0, HELDOUT), "train": (HELDOUT, 1.0), "classifier": (CLASSIFIER_FROM, 1.0), "all": (0.0, 1.0)}
+
+
+def lemma_u(lemma: str, seed: int = 0) -> float:
+    """A stable pseudo-random number in [0, 1) for ``lemma`` that decides which split it is in."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{lemma}".encode()).digest()[:8], "big") / 2**64
+
+
+def is_heldout(lemma: str, seed: int = 0) -> bool:
+    """Is ``lemma`` in the held-out fifth of the substitution vocabulary? (seeded, stable)."""
+    return lemma_u(lemma, seed) < HELDOUT
 
 
 class Thesaurus:
@@ -91,12 +102,27 @@ class Thesaurus:
                 out.extend((lemma, f) for f in forms)
         return out
 
+    def reverse_single_words(self) -> Dict[str, List[str]]:
+        """Spun form -> the originals it can stand for (one-word forms only), for the context model."""
+        rev: Dict[str, List[str]] = {}
+        for surface, rows in self.table.items():
+            for _, forms in rows:
+                for f in forms:
+                    if " " not in f and surface not in rev.get(f, ()):
+                        rev.setdefault(f, []).append(surface)
+        for first, entries in self.phrases.items():
+            for words, spun in entries:
+                if len(words) == 1 and " " not in spun and first not in rev.get(spun, ()):
+                    rev.setdefault(spun, []).append(first)
+        return rev
+
     def __len__(self) -> int:
         return len(self.table)
 
 
 def _in_vocabulary(lemma: str, vocabulary: str, seed: int) -> bool:
-    return vocabulary == "all" or (vocabulary == "heldout") == is_heldout(lemma, seed)
+    lo, hi = VOCABULARIES[vocabulary]
+    return vocabulary == "all" or lo <= lemma_u(lemma, seed) < hi
 
 
 @dataclass(frozen=True)
@@ -125,8 +151,8 @@ class Spinner:
     """Replace a fraction of content words with context-free synonyms, as article spinners do."""
 
     def __init__(self, thesaurus: Thesaurus, vocabulary: str = "train", holdout_seed: int = 0) -> None:
-        if vocabulary not in ("train", "heldout", "all"):
-            raise ValueError("vocabulary must be 'train', 'heldout' or 'all'")
+        if vocabulary not in VOCABULARIES:
+            raise ValueError(f"vocabulary must be one of {', '.join(VOCABULARIES)}")
         self.thesaurus = thesaurus
         self.vocabulary = vocabulary
         self.holdout_seed = holdout_seed

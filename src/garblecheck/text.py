@@ -174,8 +174,12 @@ def sentence_spans(text: str) -> List[Span]:
     return out
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None) -> List[Token]:
-    """Tokens of one sentence ``text[start:end]`` with the protection flags filled in."""
+def tokenize(text: str, start: int = 0, end: int | None = None, opens_sentence: bool = True) -> List[Token]:
+    """Tokens of one sentence ``text[start:end]`` with the protection flags filled in.
+
+    Pass ``opens_sentence=False`` for a window that starts inside a sentence (at white space), so
+    its first word is not taken for a sentence opener.
+    """
     if end is None:
         end = len(text)
     raw = [(m.lastgroup or "word", m.start(), m.end()) for m in TOKEN_RE.finditer(text, start, end)]
@@ -192,7 +196,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> List[Token]:
                     shouting = len(letters) >= 2 and sum(w.isupper() for w in letters) * 10 >= len(letters) * 6
                 protected = not shouting
             else:
-                protected = not (idx == 0 or _opens(text[prev_end:a]))
+                protected = not ((idx == 0 and opens_sentence) or _opens(text[prev_end:a]))
         toks.append(Token(a, b, s, s.lower().translate(_APOS_TABLE), kind, protected))
         prev_end = b
     return toks

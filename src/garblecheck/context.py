@@ -1,0 +1,255 @@
+"""Context model: is the word on the page far less likely here than a synonym it could replace?
+
+Word statistics of clean text (unigram and bigram counts over a vocabulary, bigram keys
+``prev_id * V + next_id`` in a sorted ``int64`` array) and the reverse thesaurus (spun form ->
+originals it can stand for, in vocabulary ids) are stored as numpy arrays. For a lower-case word
+``w`` between neighbours ``a`` and ``b`` and each alternative ``c``::
+
+    lp(x, y) = log( (C(x y) + beta * P(y)) / (C(x) + beta) )        smoothed bigram, unigram backoff
+    fit(v)   = lp(a, v) + lp(v, b)
+    evidence = max over c of  fit(c) - fit(w)                        a log-likelihood ratio
+
+so a rare word where a common synonym fits, or a word that breaks a frequent collocation
+("safety forces" against "security forces"), gets high evidence. Capitalised words (names),
+numbers, anything outside the reverse thesaurus, and words whose bigrams with both neighbours
+were seen at least ``SETTLED`` times in clean text get none. A logistic token scorer turns the
+evidence and a few count features (``TOKEN_FEATURES``) into the probability that the word was
+substituted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ["ContextModel", "WordTable", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
+
+TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "logp_difference",
+                  "log_count_prev_word", "log_count_word_next", "log_count_prev_alternative",
+                  "log_count_alternative_next", "unseen_both_sides", "has_prev", "has_next", "log_alternatives")
+
+WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words; ASCII keeps this pass fast
+_WORDS_OR_END = re.compile(WORDS_RE.pattern + "|\0")
+BETA = 2.0
+MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
+SETTLED = 2  # a word whose bigrams with both neighbours were each seen this often is not scored
+_UNK = 0
+
+
+@dataclass
+class WordTable:
+    """The words of a text, by sentence: which have alternatives, their features and best alternative."""
+
+    text: str
+    spans: Sequence[Any]  # the sentences (objects with .start and .end)
+    sentence: np.ndarray  # sentence index of each word
+    cand: np.ndarray  # indices of words that have alternatives
+    feats: np.ndarray  # one TOKEN_FEATURES row per candidate
+    best: np.ndarray  # vocabulary id of the best alternative per word, -1 where none
+    evidence: np.ndarray  # per word: probability that it was substituted (0 where no alternative)
+
+    def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
+        """(start, end) in the text of the given word indices."""
+        firsts = np.searchsorted(self.sentence, np.arange(len(self.spans)))
+        out = []
+        cache: Dict[int, List[Tuple[int, int]]] = {}
+        for k in words:
+            j = int(self.sentence[k])
+            if j not in cache:
+                sp = self.spans[j]
+                cache[j] = [m.span() for m in WORDS_RE.finditer(self.text, sp.start, sp.end)]
+            out.append(cache[j][int(k - firsts[j])])
+        return out
+
+
+class ContextModel:
+    """Word statistics plus the reverse thesaurus, all in numpy arrays."""
+
+    def __init__(self, vocab: Sequence[str], unigram: np.ndarray, bigram_keys: np.ndarray,
+                 bigram_counts: np.ndarray, alt_ptr: np.ndarray, alt_ids: np.ndarray) -> None:
+        self.vocab = list(vocab)
+        self.index: Dict[str, int] = {w: i for i, w in enumerate(self.vocab)}
+        self.unigram = unigram.astype(np.float64)
+        self.total = float(self.unigram.sum())
+        self.bigram_keys = bigram_keys.astype(np.int64)
+        self.bigram_counts = bigram_counts.astype(np.float64)
+        self.alt_ptr = alt_ptr.astype(np.int64)
+        self.alt_ids = alt_ids.astype(np.int64)
+        self._logp = np.log((self.unigram + 0.5) / (self.total + 0.5 * len(self.vocab)))
+        self.token_coef: Optional[np.ndarray] = None  # logistic token scorer over TOKEN_FEATURES
+        self.token_intercept = 0.0
+
+    # -- building -------------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, texts: Iterable[str], reverse: Dict[str, List[str]], min_count: int = 2) -> "ContextModel":
+        """Count words and bigrams in clean ``texts``; ``reverse`` maps spun form -> originals."""
+        from collections import Counter
+
+        from .text import sentence_spans
+
+        sentences: List[List[str]] = []
+        counts: Counter = Counter()
+        for t in texts:
+            for s in sentence_spans(t):
+                words = [w.lower().replace("’", "'") for w in WORDS_RE.findall(t, s.start, s.end)]
+                sentences.append(words)
+                counts.update(words)
+        vocab = ["<unk>"] + sorted(w for w, c in counts.items() if c >= min_count)
+        for spun, originals in reverse.items():  # alternatives and spun forms need ids too
+            for w in [spun, *originals]:
+                if w not in counts or counts[w] < min_count:
+                    vocab.append(w)
+        vocab = ["<unk>"] + sorted(set(vocab[1:]))
+        index = {w: i for i, w in enumerate(vocab)}
+        V = len(vocab)
+        unigram = np.zeros(V, dtype=np.float64)
+        keys: List[np.ndarray] = []
+        for words in sentences:
+            ids = np.fromiter((index.get(w, _UNK) for w in words), dtype=np.int64, count=len(words))
+            np.add.at(unigram, ids, 1)
+            if len(ids) > 1:
+                keys.append(ids[:-1] * V + ids[1:])
+        allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        bkeys, bcounts = np.unique(allkeys, return_counts=True)
+        ptr = [0]
+        alts: List[int] = []
+        for i, w in enumerate(vocab):
+            js = {index[o] for o in reverse.get(w, ()) if o in index and index[o] != i}
+            alts.extend(sorted(js, key=lambda j: (-unigram[j], j))[:MAX_ALTERNATIVES])
+            ptr.append(len(alts))
+        return cls(vocab, unigram, bkeys, bcounts.astype(np.float32), np.array(ptr), np.array(alts, dtype=np.int64))
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def arrays(self) -> Dict[str, np.ndarray]:
+        return {
+            "ctx_vocab": np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
+            "ctx_unigram": self.unigram.astype(np.uint32),
+            "ctx_bigram_keys": self.bigram_keys,
+            "ctx_bigram_counts": self.bigram_counts.astype(np.uint32),
+            "ctx_alt_ptr": self.alt_ptr,
+            "ctx_alt_ids": self.alt_ids.astype(np.int32),
+            "ctx_token_coef": np.zeros(len(TOKEN_FEATURES)) if self.token_coef is None else self.token_coef,
+            "ctx_token_intercept": np.array([self.token_intercept]),
+        }
+
+    @classmethod
+    def from_arrays(cls, a: Dict[str, np.ndarray]) -> "ContextModel":
+        vocab = a["ctx_vocab"].tobytes().decode("utf-8").split("\n")
+        m = cls(vocab, a["ctx_unigram"], a["ctx_bigram_keys"], a["ctx_bigram_counts"], a["ctx_alt_ptr"], a["ctx_alt_ids"])
+        m.token_coef = a["ctx_token_coef"].astype(np.float64)
+        m.token_intercept = float(a["ctx_token_intercept"][0])
+        if m.token_coef.shape != (len(TOKEN_FEATURES),):
+            raise ValueError("token scorer has the wrong number of coefficients")
+        V = len(vocab)
+        if len(m.unigram) != V or len(m.alt_ptr) != V + 1 or len(m.bigram_keys) != len(m.bigram_counts) \
+                or (len(m.alt_ids) and (m.alt_ids.min() < 0 or m.alt_ids.max() >= V)) \
+                or (len(m.bigram_keys) and (np.any(np.diff(m.bigram_keys) <= 0))):
+            raise ValueError("context arrays are inconsistent")
+        return m
+
+    # -- scoring --------------------------------------------------------------------------------
+
+    def _bigram(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Counts C(a b); 0 where a or b is missing (-1)."""
+        keys = a * len(self.vocab) + b
+        pos = np.searchsorted(self.bigram_keys, keys)
+        pos = np.minimum(pos, max(len(self.bigram_keys) - 1, 0))
+        found = (len(self.bigram_keys) > 0) & (self.bigram_keys[pos] == keys) & (a >= 0) & (b >= 0)
+        return np.where(found, self.bigram_counts[pos] if len(self.bigram_counts) else 0.0, 0.0)
+
+    def _lp(self, a: np.ndarray, b: np.ndarray, count: Optional[np.ndarray] = None) -> np.ndarray:
+        """log P(b | a) smoothed; where a is missing (sentence edge) the unigram log P(b).
+        ``count`` is C(a b) when the caller has it already."""
+        pb = np.exp(self._logp[np.maximum(b, 0)])
+        ca = self.unigram[np.maximum(a, 0)]
+        if count is None:
+            count = self._bigram(a, b)
+        lp = np.log((count + BETA * pb) / (ca + BETA))
+        return np.where(a >= 0, lp, np.log(pb))
+
+    def token_probability(self, feats: np.ndarray) -> np.ndarray:
+        if self.token_coef is None:
+            return np.maximum(feats[:, 0], 0.0)
+        z = feats @ self.token_coef + self.token_intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+    def words(self, text: str, spans: Sequence[Any]) -> WordTable:
+        """Score every word of ``text`` (sentence by sentence; neighbours never cross sentences)."""
+        # one regex pass over the sentences joined by NUL, which marks where each one ends
+        found = _WORDS_OR_END.findall("\0".join([text[s.start : s.end].replace("\0", " ") for s in spans]) + "\0")
+        ends = np.flatnonzero(np.array([w == "\0" for w in found], dtype=bool)) if found else np.zeros(0, np.int64)
+        words = [w for w in found if w != "\0"]
+        n = len(words)
+        counts = np.diff(np.concatenate([[-1], ends])) - 1 if len(spans) else np.zeros(0, np.int64)
+        sentence = np.repeat(np.arange(len(spans)), counts)
+        best = np.full(n, -1, dtype=np.int64)
+        table = WordTable(text, spans, sentence, np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))),
+                          best, np.zeros(n))
+        if n == 0:
+            return table
+        get = self.index.get
+        ids = np.array([get(w, -1) for w in words], dtype=np.int64)  # the vocabulary is lower case
+        lower = ids >= 0  # found as written: a known lower-case word (names never are)
+        for k in np.flatnonzero(~lower).tolist():
+            ids[k] = get(words[k].lower().replace("’", "'"), _UNK)
+        prev = np.full(n, -1, dtype=np.int64)
+        nxt = np.full(n, -1, dtype=np.int64)
+        same = sentence[1:] == sentence[:-1]
+        prev[1:] = np.where(same, ids[:-1], -1)
+        nxt[:-1] = np.where(same, ids[1:], -1)
+        n_alt = self.alt_ptr[ids + 1] - self.alt_ptr[ids]
+        cand = np.flatnonzero((n_alt > 0) & lower & (ids != _UNK))
+        n_aw, n_wb = self._bigram(prev[cand], ids[cand]), self._bigram(ids[cand], nxt[cand])
+        # a word that forms collocations seen in clean text on both sides fits its context: skip it
+        fresh = np.minimum(n_aw, n_wb) < SETTLED
+        cand, n_aw, n_wb = cand[fresh], n_aw[fresh], n_wb[fresh]
+        if len(cand) == 0:
+            return table
+        reps = n_alt[cand]
+        pos = np.repeat(cand, reps)
+        offs = np.arange(len(pos)) - np.repeat(np.cumsum(reps) - reps, reps)
+        alt = self.alt_ids[self.alt_ptr[ids[pos]] + offs]
+        a, w, b = prev[cand], ids[cand], nxt[cand]
+        pa, pb_ = prev[pos], nxt[pos]
+        n_ac, n_cb = self._bigram(pa, alt), self._bigram(alt, pb_)
+        fit_obs = self._lp(a, w, n_aw) + self._lp(w, b, n_wb) * (b >= 0)
+        fit_alt = self._lp(pa, alt, n_ac) + self._lp(alt, pb_, n_cb) * (pb_ >= 0)
+        gain = fit_alt - np.repeat(fit_obs, reps)
+        bounds = np.concatenate([[0], np.cumsum(reps)[:-1]])
+        top = np.maximum.reduceat(gain, bounds)
+        first_top = np.flatnonzero(gain == np.repeat(top, reps))
+        owner = np.repeat(np.arange(len(cand)), reps)[first_top]
+        _, firsts = np.unique(owner, return_index=True)
+        pick = first_top[firsts]  # for each candidate, the position of its best alternative
+        c = alt[pick]
+        best[cand] = c
+        caw, cwb = np.log1p(n_aw), np.log1p(n_wb)
+        cac, ccb = np.log1p(n_ac[pick]), np.log1p(n_cb[pick])
+        feats = np.column_stack([
+            top, np.maximum(top, 0.0),
+            self._logp[w], self._logp[c], self._logp[c] - self._logp[w],
+            caw, cwb, cac, ccb, ((caw == 0) & (cwb == 0)).astype(np.float64),
+            (a >= 0).astype(np.float64), (b >= 0).astype(np.float64),
+            np.log1p(reps),
+        ])
+        table.cand, table.feats = cand, feats
+        table.evidence[cand] = self.token_probability(feats)
+        return table
+
+    def ranked(self, word: str, prev: Optional[str], nxt: Optional[str]) -> List[Tuple[str, float]]:
+        """Alternatives for ``word`` between ``prev`` and ``nxt``, best first, with their gain."""
+        i = self.index.get(word.lower(), _UNK)
+        alts = self.alt_ids[self.alt_ptr[i] : self.alt_ptr[i + 1]]
+        if i == _UNK or len(alts) == 0:
+            return []
+        a = np.full(len(alts), self.index.get(prev.lower(), _UNK) if prev else -1)
+        b = np.full(len(alts), self.index.get(nxt.lower(), _UNK) if nxt else -1)
+        w = np.full(len(alts), i)
+        gain = (self._lp(a, alts) + self._lp(alts, b) * (b >= 0)) - (self._lp(a, w) + self._lp(w, b) * (b >= 0))
+        order = np.argsort(-gain, kind="stable")
+        return [(self.vocab[alts[k]], float(gain[k])) for k in order]
