@@ -53,10 +53,10 @@ def corpus(mb: float) -> list:
 
 
 def model(path: str | None) -> SpinModel:
-    if path:
-        return SpinModel.load(path)
-    rng = np.random.RandomState(0)
-    return SpinModel(rng.randn(1 << 20).astype(np.float32) * 0.1, 0.0, np.ones(5), 0.0, np.ones(6), 0.0)
+    """The given model folder, else the shipped one."""
+    from garblecheck.model import default_model_dir
+
+    return SpinModel.load(path or default_model_dir())
 
 
 def best_of(fn, repeat: int = 3) -> float:

@@ -31,8 +31,12 @@ NUMBER = r"\w*\d(?:\w|[.,:/]\d)*(?:['’\-]\w+)*"
 WORD = r"\w+(?:['’\-]\w+)*"
 TOKEN_RE = re.compile(f"(?P<url>{URL})|(?P<email>{EMAIL})|(?P<number>{NUMBER})|(?P<word>{WORD})")
 
-# A candidate sentence end: terminal punctuation, closing quotes/brackets, then white space.
-_END_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)")
+# A candidate sentence end: terminal punctuation, closing quotes/brackets, white space, and (looked
+# at, not taken) the first character of what follows after any opening quotes.
+_END_RE = re.compile(
+    r"(?P<p>[.!?…]+)[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)"
+    r"(?=[\"“‘'(\[]*(?P<next>\S))"
+)
 # Line breaks; a blank line (paragraph break) always ends a sentence.
 _LINE_RE = re.compile(r"\r\n|\r|\n")
 
@@ -75,40 +79,36 @@ class Token:
     protected: bool
 
 
-def _is_sentence_end(text: str, punct_start: int) -> bool:
-    """False where the period closes an abbreviation or an initial ("Mr.", "U.S.", "M. J.")."""
-    if text[punct_start] != ".":
-        return True
-    i = punct_start
-    while i > 0 and not text[i - 1].isspace() and text[i - 1] not in OPEN_QUOTES:
-        i -= 1
-    word = text[i:punct_start].lower()
-    if not word:
-        return True
-    if len(word) == 1 and word.isalpha():
+def _is_abbreviation(word: str) -> bool:
+    """Does a period after ``word`` close an abbreviation or an initial ("Mr.", "U.S.", "M.")?"""
+    w = word.lower()
+    if not w:
         return False
-    return word.rstrip(".") not in ABBREVIATIONS and word not in ABBREVIATIONS
+    if len(w) == 1 and w.isalpha():
+        return True
+    return w in ABBREVIATIONS or w.rstrip(".") in ABBREVIATIONS
 
 
-def _starts_like_sentence(text: str, i: int) -> bool:
-    while i < len(text) and text[i] in OPEN_QUOTES:
-        i += 1
-    if i >= len(text):
-        return False
-    c = text[i]
-    return c.isupper() or c.isdigit() or c in BULLETS
+_WORD_BEFORE = re.compile(r"[^\s\"“‘'(\[]*\Z")
+
+
+def _word_before(text: str, i: int, lo: int) -> str:
+    """The word that ends at ``i`` (after white space or an opening quote)."""
+    return _WORD_BEFORE.search(text, max(lo, i - 24), i).group()
 
 
 def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
-    """Split one line of text at sentence-final punctuation."""
+    """Split one block of text at sentence-final punctuation."""
     s = start
     for m in _END_RE.finditer(text, start, end):
-        gap = m.start("gap")
-        if m.end() >= end or not _is_sentence_end(text, m.start()):
+        if m.end() >= end:
             continue
-        if not _starts_like_sentence(text, m.end()):
+        if m.group("p")[0] == "." and _is_abbreviation(_word_before(text, m.start(), start)):
             continue
-        _append(text, s, gap, out)
+        c = m.group("next")
+        if not (c.isupper() or c.isdigit() or c in BULLETS):
+            continue
+        _append(text, s, m.start("gap"), out)
         s = m.end()
     _append(text, s, end, out)
 
