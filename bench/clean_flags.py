@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""False flags on clean text: flags per 10,000 words, documents called garbled, worst offenders.
+
+    python bench/clean_flags.py [JSONL or .txt ...]    (default: ../shared wikinews-2019-2020 and seeds 000, 002)
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import sys
+from pathlib import Path
+
+import garblecheck
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))
+
+
+def documents(path: Path):
+    if path.suffix == ".jsonl":
+        for line in open(path, encoding="utf-8"):
+            d = json.loads(line)
+            yield str(d.get("id")), d["text"]
+    else:
+        yield path.name, path.read_text(encoding="utf-8")
+
+
+def main() -> None:
+    paths = [Path(p) for p in sys.argv[1:]] or [
+        SHARED / "corpora" / "clean-news" / "wikinews-2019-2020.jsonl",
+        *sorted((SHARED / "seeds").glob("000_*.txt")),
+        *sorted((SHARED / "seeds").glob("002_*.txt")),
+    ]
+    det = garblecheck.default_detector()
+    for path in paths:
+        words = flags = docs = 0
+        garbled, offenders = [], collections.Counter()
+        top = []
+        for doc_id, text in documents(path):
+            r = det.check(text)
+            docs += 1
+            words += r.n_words
+            flags += len(r.flags)
+            if r.garbled:
+                garbled.append(doc_id)
+            for f in r.flags:
+                offenders[(f.text.lower(), f.suggestions[0])] += 1
+            top.append((r.score, doc_id))
+        rate = flags * 10_000 / max(words, 1)
+        print(f"{path.name}: {docs} documents, {words} words, {flags} flags = {rate:.2f} per 10,000 words, "
+              f"{len(garbled)} called garbled {garbled[:5]}")
+        for (text, sug), n in offenders.most_common(5):
+            print(f"    {n} x {text!r} ==> {sug!r}")
+        print("    highest scores: " + ", ".join(f"{d} {s:.3f}" for s, d in sorted(top, reverse=True)[:3]))
+
+
+if __name__ == "__main__":
+    main()
