@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-import numpy as np  # noqa: E402
 
 import garblecheck  # noqa: E402
 from garblecheck.model import SpinModel  # noqa: E402

@@ -10,7 +10,7 @@ for many texts at once by gather and prefix sums, without building a matrix.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 

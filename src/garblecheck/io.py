@@ -7,6 +7,7 @@ with a warning naming the file. Bytes with NUL in them are binary and refused, a
 from __future__ import annotations
 
 import codecs
+import hashlib
 import fnmatch
 import os
 import stat
@@ -23,6 +24,7 @@ __all__ = [
     "read_input",
     "iter_inputs",
     "atomic_write_bytes",
+    "sha256_file",
     "DEFAULT_INCLUDE",
     "MAX_BYTES",
 ]
@@ -120,6 +122,15 @@ def iter_inputs(
                 yield p
         else:
             yield InputError(p, "no such file or directory")
+
+
+def sha256_file(path: Union[str, Path]) -> str:
+    """Hex sha256 of a file, read in 1 MiB pieces."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:

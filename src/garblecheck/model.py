@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple,
 import numpy as np
 
 from .features import ngram_sums
+from .io import sha256_file
 
 if TYPE_CHECKING:
     from .context import ContextModel
@@ -85,19 +86,11 @@ def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence
     ])
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:
     """The arrays of one ``.npz`` named in the manifest, after checking its sha256."""
     path = d / str(manifest.get(file_key, ""))
     try:
-        digest = _sha256(path)
+        digest = sha256_file(path)
     except OSError as e:
         raise ModelError(f"{where}: cannot read {path.name}: {e.strerror or e}") from None
     if digest != manifest.get(sha_key):

@@ -151,7 +151,8 @@ def sentence_spans(text: str) -> List[Span]:
     lines.append((pos, len(text)))
 
     blocks: List[Tuple[int, int]] = []
-    cur = None
+    cur: Optional[Tuple[int, int]] = None  # the block being built
+    last = lines[0]  # its last line
     for ln in lines:
         if not text[ln[0] : ln[1]].strip():
             if cur is not None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .features import CharNgramHasher
+from .io import sha256_file
 from .context import ContextModel
 from .model import N_SPIN_FEATURES, SpinModel, sentence_inputs
 from .synth import PAGE_FURNITURE, Spinner, SpunText, Thesaurus
@@ -35,14 +35,6 @@ class Doc:
     text: str
     title: str
     source: str  # file it came from
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: None) -> Tuple[List[Doc], List[Dict[str, Any]]]:
@@ -66,7 +58,7 @@ def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: No
                     warn(str(e))
                     continue
                 docs.append(Doc(f"{path.name}/{f.relative_to(path).as_posix()}", text, "", str(path)))
-            h = hashlib.sha256("".join(_sha256_file(f) for f in found).encode()).hexdigest()
+            h = hashlib.sha256("".join(sha256_file(f) for f in found).encode()).hexdigest()
             files.append({"path": path.name, "sha256": h, "documents": len(found)})
             continue
         n = 0
@@ -83,7 +75,7 @@ def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: No
                 rid = str(rec.get("id", lineno))
                 docs.append(Doc(f"{path.stem}:{rid}", text, str(rec.get("title") or ""), str(path)))
                 n += 1
-        files.append({"path": path.name, "sha256": _sha256_file(path), "documents": n})
+        files.append({"path": path.name, "sha256": sha256_file(path), "documents": n})
     return docs, files
 
 
@@ -288,7 +280,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
             "sentences": len(texts),
             "holdout": "u = sha256('SEED:' + lemma)[:8] / 2**64; held out u < 0.2, classifier u >= 0.35, "
                        "stacker calibration u >= 0.2 (garblecheck.synth)",
-            "thesaurus_sha256": _sha256_file(Path(_thesaurus_path())),
+            "thesaurus_sha256": sha256_file(Path(_thesaurus_path())),
             "lexicon_entries": len(lexicon),
         },
         "calibration": calibration,
