@@ -6,9 +6,9 @@ from bisect import bisect_right
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .lexicon import Lexicon
 import numpy as np
 
+from .lexicon import Lexicon
 from .model import SpinModel, default_model_dir, doc_features, sigmoid
 from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .restore import RESTORE_MIN_CONFIDENCE, Change, apply_changes, match_case, plan_changes
@@ -219,9 +219,11 @@ class Detector:
         Pass the ``report`` of ``text`` if you already have it, to skip checking it again.
         """
         text = _require_str(text)
-        if report is None:
-            report = self.check(text)
-        changes = plan_changes(text, report.flags, self.restore_min_confidence)
+        if report is not None:
+            flags: Sequence[Flag] = report.flags
+        else:  # restoring needs the flags only, not the scores
+            flags = [f for fl in self._find(text, sentence_spans(text)) for f in fl]
+        changes = plan_changes(text, flags, self.restore_min_confidence)
         return apply_changes(text, changes), changes
 
     def restore(self, text: str) -> str:

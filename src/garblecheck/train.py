@@ -243,9 +243,10 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     analyses = det._analyze(ctexts)
     rows, ys = [], []
     for a, s in zip(analyses, cspun):
-        if s is not None and len(a.spans) == len(s.sentence_labels()):
+        gold = [y_ for _, _, y_ in s.sentence_labels()] if s is not None else []
+        if gold and len(a.spans) == len(gold):
             rows.append(sentence_inputs(a.logits, a.ctx_max))
-            ys.extend(y_ for _, _, y_ in s.sentence_labels())
+            ys.extend(gold)
     model.sent_coef, model.sent_intercept = _fit_logistic(np.vstack(rows), np.array(ys), cfg.seed)
     for a in analyses:
         a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
