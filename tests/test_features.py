@@ -19,6 +19,9 @@ def test_transformer_api():
     assert X[0].sum() == pytest.approx(10 / np.sqrt(10))
     assert (X[0] != X[2]).nnz == 0  # lower-cased
     assert h.transform([]).shape == (0, 1 << 12)
+    # texts too short for any n-gram of the range give empty rows, not an error
+    short = CharNgramHasher(n_min=3, n_max=4, bits=8).transform(["", "a"])
+    assert short.shape == (2, 256) and short[0].nnz == 0 and short[1].nnz > 0
 
 
 def test_matrix_and_fast_path_agree_on_news_like_text():

@@ -130,8 +130,8 @@ class CharNgramHasher:
             keep = pos + n <= starts[1:][doc_of[: len(idx)]]  # n-gram ends inside its own text
             rows_all.append(doc_of[: len(idx)][keep])
             cols_all.append(idx[keep].astype(np.int64))
-        rows = np.concatenate(rows_all)
-        cols = np.concatenate(cols_all)
+        rows = np.concatenate(rows_all) if rows_all else np.zeros(0, dtype=np.int64)
+        cols = np.concatenate(cols_all) if cols_all else np.zeros(0, dtype=np.int64)
         scale = 1.0 / np.sqrt(np.maximum(_counts(starts, self.n_min, self.n_max), 1.0))
         m = sparse.csr_matrix((scale[rows], (rows, cols)), shape=(len(texts), n_features))
         m.sum_duplicates()
