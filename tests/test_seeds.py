@@ -68,6 +68,7 @@ GOLD_004 = {
     "worldwide terrorist": "global terrorist",
     "newest": "latest",
     "at the very least": "at least",
+    "round": "around",
     "lively": "active",
     "closely depends": "heavily depends",
     "industrial truck": "commercial truck",
