@@ -188,7 +188,9 @@ class Detector:
             if model.context is not None:
                 words = model.context.words(t, a.spans)
                 a.ctx_evidence = words.evidence
-                np.maximum.at(a.ctx_max, words.sentence, words.evidence)
+                if len(words.sentence):  # words come sentence by sentence: reduce over each run
+                    firsts = np.flatnonzero(np.r_[True, words.sentence[1:] != words.sentence[:-1]])
+                    a.ctx_max[words.sentence[firsts]] = np.maximum.reduceat(words.evidence, firsts)
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
 

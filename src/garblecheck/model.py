@@ -73,11 +73,11 @@ def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence
     n = z.size
     if n == 0:
         z = np.array([EMPTY_LOGIT])
-    top = np.sort(z)[-3:]
+    top = np.partition(z, -3)[-3:] if z.size > 3 else z
     e = np.zeros(0) if ctx_evidence is None else np.asarray(ctx_evidence, dtype=np.float64)
     m = np.zeros(0) if ctx_max is None else np.asarray(ctx_max, dtype=np.float64)
     per100 = 100.0 / (n_words + 50)
-    top_e = np.sort(e)[-5:] if e.size else np.zeros(1)
+    top_e = (np.partition(e, -5)[-5:] if e.size > 5 else e) if e.size else np.zeros(1)
     return np.array([
         z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n),
         e.sum() * per100, (e > 0.5).sum() * per100, (e > 0.8).sum() * per100, top_e.mean(),
