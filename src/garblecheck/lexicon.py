@@ -24,6 +24,12 @@ KINDS = ("spin", "mt")
 _FIELDS = ("prev", "next", "prev2", "next2")
 
 
+_FUNCTION_WORDS = frozenset(
+    "a an the this that these those his her their its our my your some many several all both each every "
+    "no any other such police army military security officers officials he she they we it there".split()
+)
+
+
 class LexiconError(ValueError):
     """A lexicon or ignore file that cannot be read; the message names the file and line."""
 
@@ -51,8 +57,8 @@ class Clause:
 def _value_matches(v: str, tok: Token) -> bool:
     if v == "#num":
         return tok.kind == "number"
-    if v == "#name":
-        return tok.protected and tok.kind == "word"
+    if v == "#name":  # a protected name, or a capitalised word opening the sentence that is no function word
+        return tok.kind == "word" and (tok.protected or (tok.text[:1].isupper() and tok.norm not in _FUNCTION_WORDS))
     if v == "#edge":
         return False
     if "*" in v:
