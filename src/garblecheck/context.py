@@ -249,16 +249,3 @@ class ContextModel:
         table.cand, table.feats = cand, feats
         table.evidence[cand] = self.token_probability(feats)
         return table
-
-    def ranked(self, word: str, prev: Optional[str], nxt: Optional[str]) -> List[Tuple[str, float]]:
-        """Alternatives for ``word`` between ``prev`` and ``nxt``, best first, with their gain."""
-        i = self.index.get(word.lower(), _UNK)
-        alts = self.alt_ids[self.alt_ptr[i] : self.alt_ptr[i + 1]]
-        if i == _UNK or len(alts) == 0:
-            return []
-        a = np.full(len(alts), self.index.get(prev.lower(), _UNK) if prev else -1)
-        b = np.full(len(alts), self.index.get(nxt.lower(), _UNK) if nxt else -1)
-        w = np.full(len(alts), i)
-        gain = (self._lp(a, alts) + self._lp(alts, b) * (b >= 0)) - (self._lp(a, w) + self._lp(w, b) * (b >= 0))
-        order = np.argsort(-gain, kind="stable")
-        return [(self.vocab[alts[k]], float(gain[k])) for k in order]

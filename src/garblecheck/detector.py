@@ -167,10 +167,6 @@ class Detector:
         docs = [_require_str(t) for t in texts]
         return [self._report(t, a) for t, a in zip(docs, self._analyze(docs))]
 
-    def document_features(self, texts: Sequence[str]) -> Any:
-        """The stacker's input (:func:`garblecheck.model.doc_features`) for each text; needs a model."""
-        return np.array([a.features() for a in self._analyze(list(texts))])
-
     def _analyze(self, docs: Sequence[str]) -> List["_Analysis"]:
         spans = [sentence_spans(t) for t in docs]
         out = [_Analysis(sp, self._find(t, sp), count_words(t)) for t, sp in zip(docs, spans)]

@@ -228,14 +228,3 @@ class Spinner:
             pos = b
         pieces.append(text[pos:])
         return SpunText("".join(pieces), tuple(subs))
-
-
-def sentences_with_labels(spun: Sequence[SpunText]) -> Tuple[List[str], List[int]]:
-    """Flatten spun documents into sentence texts and labels."""
-    texts: List[str] = []
-    labels: List[int] = []
-    for s in spun:
-        for a, b, y in s.sentence_labels():
-            texts.append(s.text[a:b])
-            labels.append(y)
-    return texts, labels
