@@ -184,10 +184,16 @@ class ContextModel:
         z = feats @ self.token_coef + self.token_intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
-    def words(self, text: str, spans: Sequence[Any]) -> WordTable:
-        """Score every word of ``text`` (sentence by sentence; neighbours never cross sentences)."""
+    def words(self, text: str, spans: Sequence[Any], sentences: Optional[Sequence[str]] = None) -> WordTable:
+        """Score every word of ``text`` (sentence by sentence; neighbours never cross sentences).
+        ``sentences`` are the texts of ``spans`` if the caller has them already."""
+        if sentences is None:
+            sentences = [text[s.start : s.end] for s in spans]
         # one regex pass over the sentences joined by NUL, which marks where each one ends
-        found = _WORDS_OR_END.findall("\0".join([text[s.start : s.end].replace("\0", " ") for s in spans]) + "\0")
+        joined = "\0".join(sentences)
+        if joined.count("\0") != max(len(sentences) - 1, 0):
+            joined = "\0".join(x.replace("\0", " ") for x in sentences)
+        found = _WORDS_OR_END.findall(joined + "\0")
         ends = np.flatnonzero(np.array([w == "\0" for w in found], dtype=bool)) if found else np.zeros(0, np.int64)
         words = [w for w in found if w != "\0"]
         n = len(words)

@@ -46,7 +46,7 @@ def _window(text: str, span: Span, lo: int, hi: int) -> Tuple[int, int]:
     if a > span.start:
         ws = text.rfind(" ", span.start, a)
         a = span.start if ws < 0 else ws + 1
-    b = min(span.end, hi + 3 * _CONTEXT_CHARS)
+    b = min(span.end, hi + 2 * _CONTEXT_CHARS)
     if b < span.end:
         ws = text.find(" ", b, span.end)
         b = span.end if ws < 0 else ws
@@ -175,19 +175,20 @@ class Detector:
         model = self.spin_model
         if model is None:
             return out
-        z = model.sentence_logits([t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp])
+        sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
+        z = model.sentence_logits(sentences)
         pos = 0
         for t, a in zip(docs, out):
             a.logits = z[pos : pos + len(a.spans)]
-            pos += len(a.spans)
             a.ctx_max = np.zeros(len(a.spans))
             if model.context is not None:
-                words = model.context.words(t, a.spans)
+                words = model.context.words(t, a.spans, sentences[pos : pos + len(a.spans)])
                 a.ctx_evidence = words.evidence
                 if len(words.sentence):  # words come sentence by sentence: reduce over each run
                     firsts = np.flatnonzero(np.r_[True, words.sentence[1:] != words.sentence[:-1]])
                     a.ctx_max[words.sentence[firsts]] = np.maximum.reduceat(words.evidence, firsts)
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
+            pos += len(a.spans)
         return out
 
     def _report(self, text: str, a: "_Analysis") -> Report:
@@ -204,8 +205,8 @@ class Detector:
         else:
             score, spin_score = model.scores(a.features())
             p = sigmoid(a.sentence_logits)
-            sent_scores = [float(1.0 - (1.0 - pi) * (1.0 - li)) for pi, li in zip(p, lex_sentence)]
-        sentences = tuple(SentenceScore(s.start, s.end, sc) for s, sc in zip(a.spans, sent_scores))
+            sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
+        sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         verdict = "garbled" if score >= self.threshold_ else "clean"
         return Report(score, verdict, self.threshold_, a.n_words, all_flags, sentences, spin_score)
 
