@@ -40,6 +40,18 @@ SETTLED = 2  # a word whose bigrams with both neighbours were each seen this oft
 _UNK = 0
 
 
+def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
+    """The words (``WORDS_RE``) of each sentence, flattened, and the sentence index of each word.
+    One regex pass over the sentences joined by NUL, which marks where each one ends."""
+    joined = "\0".join(sentences)
+    if joined.count("\0") != max(len(sentences) - 1, 0):
+        joined = "\0".join(x.replace("\0", " ") for x in sentences)
+    found = _WORDS_OR_END.findall(joined + "\0") if sentences else []
+    is_end = np.array([w == "\0" for w in found], dtype=bool)
+    sentence = np.cumsum(is_end)[~is_end] if len(found) else np.zeros(0, dtype=np.int64)
+    return [w for w in found if w != "\0"], sentence.astype(np.int64)
+
+
 @dataclass
 class WordTable:
     """The words of a text, by sentence: which have alternatives, their features and best alternative."""
@@ -92,13 +104,17 @@ class ContextModel:
 
         from .text import sentence_spans
 
-        sentences: List[List[str]] = []
-        counts: Counter = Counter()
+        words: List[str] = []
+        sentence_parts: List[np.ndarray] = []
+        n_sentences = 0
         for t in texts:
-            for s in sentence_spans(t):
-                words = [w.lower().replace("’", "'") for w in WORDS_RE.findall(t, s.start, s.end)]
-                sentences.append(words)
-                counts.update(words)
+            spans = sentence_spans(t)
+            ws, sent = sentence_words([t[s.start : s.end] for s in spans])
+            words.extend(w.lower().replace("’", "'") for w in ws)
+            sentence_parts.append(sent + n_sentences)
+            n_sentences += len(spans)
+        sentence = np.concatenate(sentence_parts) if sentence_parts else np.zeros(0, dtype=np.int64)
+        counts: Counter = Counter(words)
         vocab = ["<unk>"] + sorted(w for w, c in counts.items() if c >= min_count)
         for spun, originals in reverse.items():  # alternatives and spun forms need ids too
             for w in [spun, *originals]:
@@ -107,15 +123,10 @@ class ContextModel:
         vocab = ["<unk>"] + sorted(set(vocab[1:]))
         index = {w: i for i, w in enumerate(vocab)}
         V = len(vocab)
-        unigram = np.zeros(V, dtype=np.float64)
-        keys: List[np.ndarray] = []
-        for words in sentences:
-            ids = np.fromiter((index.get(w, _UNK) for w in words), dtype=np.int64, count=len(words))
-            np.add.at(unigram, ids, 1)
-            if len(ids) > 1:
-                keys.append(ids[:-1] * V + ids[1:])
-        allkeys = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-        bkeys, bcounts = np.unique(allkeys, return_counts=True)
+        ids = np.fromiter((index.get(w, _UNK) for w in words), dtype=np.int64, count=len(words))
+        unigram = np.bincount(ids, minlength=V).astype(np.float64)
+        same = sentence[1:] == sentence[:-1]  # bigrams never cross a sentence boundary
+        bkeys, bcounts = np.unique((ids[:-1] * V + ids[1:])[same], return_counts=True)
         ptr = [0]
         alts: List[int] = []
         for i, w in enumerate(vocab):
@@ -189,16 +200,9 @@ class ContextModel:
         ``sentences`` are the texts of ``spans`` if the caller has them already."""
         if sentences is None:
             sentences = [text[s.start : s.end] for s in spans]
-        # one regex pass over the sentences joined by NUL, which marks where each one ends
-        joined = "\0".join(sentences)
-        if joined.count("\0") != max(len(sentences) - 1, 0):
-            joined = "\0".join(x.replace("\0", " ") for x in sentences)
-        found = _WORDS_OR_END.findall(joined + "\0")
-        ends = np.flatnonzero(np.array([w == "\0" for w in found], dtype=bool)) if found else np.zeros(0, np.int64)
-        words = [w for w in found if w != "\0"]
+        words, sentence = sentence_words(sentences)
         n = len(words)
-        counts = np.diff(np.concatenate([[-1], ends])) - 1 if len(spans) else np.zeros(0, np.int64)
-        sentence = np.repeat(np.arange(len(spans)), counts)
+        counts = np.bincount(sentence, minlength=len(spans))
         best = np.full(n, -1, dtype=np.int64)
         table = WordTable(text, spans, sentence, np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))),
                           best, np.zeros(n))
