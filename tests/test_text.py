@@ -25,6 +25,11 @@ def test_headline_without_final_punctuation_and_bullets_stand_alone():
     ]
 
 
+def test_a_sentence_may_open_with_any_opening_quote():
+    text = "He left. «Tons of people came,» she said. (Officials agreed.)"
+    assert sents(text) == ["He left.", "«Tons of people came,» she said.", "(Officials agreed.)"]
+
+
 def test_abbreviations_and_initials_do_not_end_sentences():
     text = "Mr. Khan met U.S. officials. Then M. J. Akbar spoke. It ended at 3 p.m. on Friday."
     assert sents(text) == ["Mr. Khan met U.S. officials.", "Then M. J. Akbar spoke.", "It ended at 3 p.m. on Friday."]

@@ -33,9 +33,10 @@ TOKEN_RE = re.compile(f"(?P<url>{URL})|(?P<email>{EMAIL})|(?P<number>{NUMBER})|(
 
 # A candidate sentence end: terminal punctuation, closing quotes/brackets, white space, and (looked
 # at, not taken) the first character of what follows after any opening quotes.
+_OPEN = "[" + re.escape(OPEN_QUOTES) + "]"
 _END_RE = re.compile(
     r"(?P<p>[.!?…]+)[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)"
-    r"(?=[\"“‘'(\[]*(?P<next>\S))"
+    rf"(?={_OPEN}*(?P<next>\S))"
 )
 # Line breaks; a blank line (paragraph break) always ends a sentence.
 _LINE_RE = re.compile(r"\r\n|\r|\n")
@@ -89,7 +90,7 @@ def _is_abbreviation(word: str) -> bool:
     return w in ABBREVIATIONS or w.rstrip(".") in ABBREVIATIONS
 
 
-_WORD_BEFORE = re.compile(r"[^\s\"“‘'(\[]*\Z")
+_WORD_BEFORE = re.compile(r"[^\s" + re.escape(OPEN_QUOTES) + r"]*\Z")
 
 
 def _word_before(text: str, i: int, lo: int) -> str:
