@@ -64,3 +64,13 @@ def test_cli_never_crashes_on_arbitrary_bytes(tmp_path_factory, data):
         r = CliRunner().invoke(cli, args)
         assert r.exit_code in (0, 1, 2), (args, r.output)
         assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Z'’-\u00e9.\n\0x1")), max_size=30), max_size=6))
+def test_sentence_words_equal_the_word_regex_sentence_by_sentence(sentences):
+    from garblecheck.context import WORDS_RE, sentence_words
+
+    words, index = sentence_words(sentences)
+    expected = [(k, w.replace("’", "'")) for k, s in enumerate(sentences) for w in WORDS_RE.findall(s.replace("\0", " "))]
+    assert list(zip(index.tolist(), words)) == expected

@@ -33,7 +33,7 @@ TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "log
                   "log_count_alternative_next", "unseen_both_sides", "has_prev", "has_next", "log_alternatives")
 
 WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words; ASCII keeps this pass fast
-_WORDS_OR_END = re.compile(WORDS_RE.pattern + "|\0")
+_RUNS = bytes(c if chr(c).isascii() and (chr(c).isalpha() or chr(c) in "'-\0") else 32 for c in range(256))
 BETA = 2.0
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
 SETTLED = 2  # a word whose bigrams with both neighbours were each seen this often is not scored
@@ -41,14 +41,28 @@ _UNK = 0
 
 
 def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
-    """The words (``WORDS_RE``) of each sentence, flattened, and the sentence index of each word.
-    One regex pass over the sentences joined by NUL, which marks where each one ends."""
+    """The words (``WORDS_RE``, with ``’`` read as ``'``) of each sentence, flattened, and the
+    sentence index of each word.
+
+    One pass over the sentences joined by NUL (which marks where each one ends): a byte table turns
+    everything but ASCII letters, apostrophes and hyphens into spaces, so ``split`` yields runs that
+    hold the words; the few runs that are not all letters go through ``WORDS_RE``.
+    """
     joined = "\0".join(sentences)
     if joined.count("\0") != max(len(sentences) - 1, 0):
         joined = "\0".join(x.replace("\0", " ") for x in sentences)
-    found = _WORDS_OR_END.findall(joined + "\0") if sentences else []
+    if not sentences:
+        return [], np.zeros(0, dtype=np.int64)
+    runs = (joined + "\0").replace("’", "'").encode("utf-8").translate(_RUNS).replace(b"\0", b" \0 ").decode("ascii").split()
+    found: List[str] = []
+    keep, split = found.append, found.extend
+    for r in runs:
+        if r.isalpha() or r == "\0":
+            keep(r)
+        else:
+            split(WORDS_RE.findall(r))
     is_end = np.array([w == "\0" for w in found], dtype=bool)
-    sentence = np.cumsum(is_end)[~is_end] if len(found) else np.zeros(0, dtype=np.int64)
+    sentence = np.cumsum(is_end)[~is_end]
     return [w for w in found if w != "\0"], sentence.astype(np.int64)
 
 
@@ -170,7 +184,7 @@ class ContextModel:
         """Counts C(a b); 0 where a or b is missing (-1)."""
         keys = a * len(self.vocab) + b
         if len(keys) > 4096:  # sorted queries walk the table in order: several times faster
-            order = np.argsort(keys, kind="stable")
+            order = np.argsort(keys)  # equal keys get equal answers: no need for a stable sort
             pos = np.empty(len(keys), dtype=np.int64)
             pos[order] = np.searchsorted(self.bigram_keys, keys[order])
         else:
