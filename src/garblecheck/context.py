@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["ContextModel", "WordTable", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
+__all__ = ["ContextModel", "WordTable", "sentence_words", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
 
 TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "logp_difference",
                   "log_count_prev_word", "log_count_word_next", "log_count_prev_alternative",
@@ -68,10 +68,10 @@ def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
 
 @dataclass
 class WordTable:
-    """The words of a text, by sentence: which have alternatives, their features and best alternative."""
+    """The words of some sentences: which have alternatives, their features and best alternative."""
 
-    text: str
-    spans: Sequence[Any]  # the sentences (objects with .start and .end)
+    sentences: Sequence[str]
+    starts: Sequence[int]  # where each sentence starts in its text
     sentence: np.ndarray  # sentence index of each word
     cand: np.ndarray  # indices of words that have alternatives
     feats: np.ndarray  # one TOKEN_FEATURES row per candidate
@@ -80,15 +80,23 @@ class WordTable:
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
         """(start, end) in the text of the given word indices."""
-        firsts = np.searchsorted(self.sentence, np.arange(len(self.spans)))
+        firsts = np.searchsorted(self.sentence, np.arange(len(self.sentences)))
         out = []
         cache: Dict[int, List[Tuple[int, int]]] = {}
         for k in words:
             j = int(self.sentence[k])
             if j not in cache:
-                sp = self.spans[j]
-                cache[j] = [m.span() for m in WORDS_RE.finditer(self.text, sp.start, sp.end)]
+                a = self.starts[j]
+                cache[j] = [(a + m.start(), a + m.end()) for m in WORDS_RE.finditer(self.sentences[j])]
             out.append(cache[j][int(k - firsts[j])])
+        return out
+
+    def sentence_max(self) -> np.ndarray:
+        """The largest evidence in each sentence (0 for a sentence without words)."""
+        out = np.zeros(len(self.sentences))
+        if len(self.sentence):  # words come sentence by sentence: reduce over each run
+            firsts = np.flatnonzero(np.r_[True, self.sentence[1:] != self.sentence[:-1]])
+            out[self.sentence[firsts]] = np.maximum.reduceat(self.evidence, firsts)
         return out
 
 
@@ -209,17 +217,19 @@ class ContextModel:
         z = feats @ self.token_coef + self.token_intercept
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
-    def words(self, text: str, spans: Sequence[Any], sentences: Optional[Sequence[str]] = None) -> WordTable:
-        """Score every word of ``text`` (sentence by sentence; neighbours never cross sentences).
-        ``sentences`` are the texts of ``spans`` if the caller has them already."""
-        if sentences is None:
-            sentences = [text[s.start : s.end] for s in spans]
+    def words(self, text: str, spans: Sequence[Any]) -> WordTable:
+        """Score every word of ``text``, sentence by sentence (see :meth:`table`)."""
+        return self.table([text[s.start : s.end] for s in spans], [s.start for s in spans])
+
+    def table(self, sentences: Sequence[str], starts: Optional[Sequence[int]] = None) -> WordTable:
+        """Score every word of ``sentences``; neighbours never cross sentences, so the sentences
+        of many texts can be scored in one call. ``starts`` place them in their text (for offsets)."""
         words, sentence = sentence_words(sentences)
         n = len(words)
-        counts = np.bincount(sentence, minlength=len(spans))
+        counts = np.bincount(sentence, minlength=len(sentences))
         best = np.full(n, -1, dtype=np.int64)
-        table = WordTable(text, spans, sentence, np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))),
-                          best, np.zeros(n))
+        table = WordTable(sentences, [0] * len(sentences) if starts is None else starts, sentence,
+                          np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n))
         if n == 0:
             return table
         get = self.index.get

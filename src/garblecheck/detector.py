@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
@@ -37,19 +38,20 @@ class _Analysis:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words)
 
 
-_CONTEXT_CHARS = 40  # room before a lexicon hit for its condition's words (after it: the phrase too)
+_WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
+_NONSPACE = re.compile(r"\S+")
 
 
-def _window(text: str, span: Span, lo: int, hi: int) -> Tuple[int, int]:
-    """The part of a sentence around hits at ``lo..hi``, cut at white space (or the sentence's ends)."""
-    a = max(span.start, lo - _CONTEXT_CHARS)
-    if a > span.start:
-        ws = text.rfind(" ", span.start, a)
-        a = span.start if ws < 0 else ws + 1
-    b = min(span.end, hi + 2 * _CONTEXT_CHARS)
-    if b < span.end:
-        ws = text.find(" ", b, span.end)
-        b = span.end if ws < 0 else ws
+def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[int, int]:
+    """The part of a sentence around hits that start at ``lo..hi``: from ``_WORDS_BEFORE`` words
+    before the first to ``words_after`` words after the last start, cut at white space."""
+    head = list(_NONSPACE.finditer(text, max(span.start, lo - 64 * _WORDS_BEFORE), lo))
+    a = head[-_WORDS_BEFORE].start() if len(head) >= _WORDS_BEFORE and head[-_WORDS_BEFORE].start() > span.start else span.start
+    b = span.end
+    for k, m in enumerate(_NONSPACE.finditer(text, hi, span.end)):
+        if k + 1 == words_after:
+            b = m.end()
+            break
     return a, b
 
 
@@ -130,11 +132,12 @@ class Detector:
             lo, hi = windows.get(k, (pos, pos))
             windows[k] = (min(lo, pos), max(hi, pos))
         hit_set = set(hits)
+        words_after = self.lexicon.max_words + 3  # the longest key, two condition words, one spare
         per_sentence: List[List[Flag]] = []
         for k, span in enumerate(spans):
             found: List[Flag] = []
             if k in windows:
-                lo, hi = _window(text, span, *windows[k])
+                lo, hi = _window(text, span, *windows[k], words_after)
                 tokens = tokenize(text, lo, hi, opens_sentence=lo == span.start)
                 for m in self.lexicon.match(text, tokens, hit_set):
                     if lines is None:
@@ -177,18 +180,19 @@ class Detector:
             return out
         sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
         z = model.sentence_logits(sentences)
-        pos = 0
-        for t, a in zip(docs, out):
-            a.logits = z[pos : pos + len(a.spans)]
-            a.ctx_max = np.zeros(len(a.spans))
+        bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
+        if model.context is not None:  # one pass over the sentences of all texts
+            words = model.context.table(sentences)
+            ctx_max = words.sentence_max()
+            word_bounds = np.searchsorted(words.sentence, bounds)
+        for k, a in enumerate(out):
+            lo, hi = bounds[k], bounds[k + 1]
+            a.logits = z[lo:hi]
+            a.ctx_max = np.zeros(hi - lo)
             if model.context is not None:
-                words = model.context.words(t, a.spans, sentences[pos : pos + len(a.spans)])
-                a.ctx_evidence = words.evidence
-                if len(words.sentence):  # words come sentence by sentence: reduce over each run
-                    firsts = np.flatnonzero(np.r_[True, words.sentence[1:] != words.sentence[:-1]])
-                    a.ctx_max[words.sentence[firsts]] = np.maximum.reduceat(words.evidence, firsts)
+                a.ctx_max = ctx_max[lo:hi]
+                a.ctx_evidence = words.evidence[word_bounds[k] : word_bounds[k + 1]]
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
-            pos += len(a.spans)
         return out
 
     def _report(self, text: str, a: "_Analysis") -> Report:

@@ -77,13 +77,16 @@ def ngram_sums(texts: Sequence[str], weights: np.ndarray, n_min: int = 1, n_max:
     counts = np.zeros(len(texts), dtype=np.float64)
     for a, z in _batches(texts):
         buf, starts = _concat(texts[a:z], lowercase)
+        ends = starts[1:]
+        acc = np.zeros(len(buf) + 1, dtype=np.float64)  # per start position: weights of its n-grams
         for n, idx in _buckets(buf, n_min, n_max, bits):
-            prefix = np.zeros(len(idx) + 1, dtype=np.float64)
-            np.cumsum(weights[idx], dtype=np.float64, out=prefix[1:])
-            # the n-grams of text k start at starts[k] .. starts[k+1]-n (inclusive)
-            lo = np.minimum(starts[:-1], len(idx))
-            hi = np.maximum(starts[1:] - n + 1, lo)
-            sums[a:z] += prefix[hi] - prefix[lo]
+            acc[1 : len(idx) + 1] += weights[idx]
+            if n > 1:  # n-grams that run past the end of their text do not count
+                over = (ends[:, None] - np.arange(1, n)[None, :]).ravel()
+                over = over[(over >= np.repeat(starts[:-1], n - 1)) & (over < len(idx))]
+                np.subtract.at(acc, over + 1, weights[idx[over]])
+        prefix = np.cumsum(acc)
+        sums[a:z] = prefix[ends] - prefix[starts[:-1]]
         counts[a:z] = _counts(starts, n_min, n_max)
     return sums, counts
 

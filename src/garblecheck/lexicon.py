@@ -197,6 +197,7 @@ class Lexicon:
         for lst in self._index.values():
             lst.sort(key=lambda e: -len(e.words))
         self._prefilter = _phrase_regex(e.key for lst in self._index.values() for e in lst)
+        self.max_words = max((len(e.words) for lst in self._index.values() for e in lst), default=0)
 
     @classmethod
     def load(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, Optional, Tuple
+from typing import Any, Dict, Iterable, NamedTuple, Optional, Tuple
 
 __all__ = ["Flag", "SentenceScore", "Report", "density_score", "DEFAULT_THRESHOLD", "PSEUDO_WORDS", "SCALE"]
 
@@ -52,14 +52,15 @@ class Flag:
         return d
 
 
-@dataclass(frozen=True)
-class SentenceScore:
+class SentenceScore(NamedTuple):
+    """The score of the sentence ``text[start:end]``."""
+
     start: int
     end: int
     score: float
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        return {"start": self.start, "end": self.end, "score": self.score}
 
 
 @dataclass(frozen=True)

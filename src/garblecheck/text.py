@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, NamedTuple, Optional, Tuple
 
 __all__ = [
     "Token",
@@ -56,16 +55,14 @@ def normalize(s: str) -> str:
     return " ".join(s.lower().translate(_APOS_TABLE).split())
 
 
-@dataclass(frozen=True)
-class Span:
-    """A sentence: ``text[start:end]``."""
+class Span(NamedTuple):
+    """A sentence: ``text[start:end]``. (Named tuples: texts hold many and they are made fast.)"""
 
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A word, number, URL or e-mail address in a sentence.
 
     ``protected`` marks tokens that must never be rewritten: names (capitalised words that do not
@@ -90,12 +87,16 @@ def _is_abbreviation(word: str) -> bool:
     return w in ABBREVIATIONS or w.rstrip(".") in ABBREVIATIONS
 
 
-_WORD_BEFORE = re.compile(r"[^\s" + re.escape(OPEN_QUOTES) + r"]*\Z")
+_AFTER_QUOTES = re.compile(r"[^" + re.escape(OPEN_QUOTES) + r"]*\Z")
 
 
 def _word_before(text: str, i: int, lo: int) -> str:
     """The word that ends at ``i`` (after white space or an opening quote)."""
-    return _WORD_BEFORE.search(text, max(lo, i - 24), i).group()
+    chunk = text[max(lo, i - 24) : i]
+    if not chunk or chunk[-1].isspace():
+        return ""
+    word = chunk.split()[-1]
+    return word if word.isalnum() else _AFTER_QUOTES.search(word).group()
 
 
 def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
@@ -115,12 +116,11 @@ def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
 
 
 def _append(text: str, start: int, end: int, out: List[Span]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if start < end:
-        out.append(Span(start, end))
+    piece = text[start:end]
+    body = piece.strip()
+    if body:
+        start += len(piece) - len(piece.lstrip())
+        out.append(Span(start, start + len(body)))
 
 
 def _continues(text: str, prev: Tuple[int, int], nxt: Tuple[int, int]) -> bool:
