@@ -276,8 +276,114 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
             c = m["confusion"]
             click.echo(f"{level:10s} tp {c['tp']:6d}  fp {c['fp']:6d}  fn {c['fn']:6d}  tn {c['tn']:6d}  "
                        f"brier {m['brier']:.4f}")
+    fl = result.get("flags")
+    if fl:
+        click.echo(f"flags: precision {_fmt(fl['precision'])} recall {_fmt(fl['recall'])} of {fl['substitutions']} "
+                   f"substitutions, top suggestion right {_fmt(fl['top_suggestion'])}, "
+                   f"{_fmt(fl['clean_false_per_10k_words'])} false flags per 10,000 clean words")
+        for rule, v in fl["by_rule"].items():
+            click.echo(f"  {rule:8s} {v['flags']:6d} flags, precision {v['precision']:.4f}, "
+                       f"top suggestion right {v['top_correct']}/{v['true']}")
     click.echo("reliability (documents): " + ", ".join(
         f"{r['bin']}: n={r['n']} pred={r['predicted']:.2f} obs={r['observed']:.2f}" for r in result["reliability"]))
+
+
+@cli.group()
+def lexicon() -> None:
+    """Grow, count and check substitution lexicons (the TSV format of corpora/lexicon/README.md)."""
+
+
+@lexicon.command()
+@click.argument("original")
+@click.argument("spun")
+@click.option("--kind", type=click.Choice(["spin", "mt"]), default="spin", show_default=True)
+@click.option("--max-words", type=click.IntRange(1, 8), default=4, show_default=True,
+              help="Longest phrase, in words, on either side of a pair.")
+@click.option("--all", "show_all", is_flag=True, help="Also print pairs the shipped lexicon already has.")
+@click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True)
+def mine(original: str, spun: str, kind: str, max_words: int, show_all: bool, max_bytes: int) -> None:
+    """Align ORIGINAL and SPUN, two versions of one text, word by word, and print the substitution
+    pairs in lexicon format (review them before adding them to a lexicon)."""
+    from .lexicon import Lexicon, format_entries, mine_pairs
+
+    texts = []
+    for path in (original, spun):
+        try:
+            texts.append(read_input(path, max_bytes).text)
+        except InputError as e:
+            _err(str(e))
+            sys.exit(EXIT_ERROR)
+    pairs = mine_pairs(texts[0], texts[1], max_words)
+    known = Lexicon.load()
+    new = [p for p in pairs if show_all or not _known(known, p[0], p[1])]
+    for line in format_entries(new, kind):
+        click.echo(line)
+    _err(f"{len(pairs)} substitution pairs, {len(pairs) - len(new)} already in the shipped lexicon")
+
+
+def _known(lex: Any, spun: str, original: str) -> bool:
+    from .text import normalize
+
+    e = lex.get(spun)
+    return e is not None and normalize(original) in {normalize(o) for o in e.originals}
+
+
+@lexicon.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--no-default-lexicon", is_flag=True, help="Count only PATHS, not the shipped lexicon.")
+def stats(paths: Sequence[str], no_default_lexicon: bool) -> None:
+    """Count entries per kind and per file: with conditions, phrases of several words, originals."""
+    from collections import Counter
+
+    from .lexicon import Lexicon, LexiconError
+
+    try:
+        lex = Lexicon.load(paths, default=not no_default_lexicon)
+    except LexiconError as e:
+        _err(str(e))
+        sys.exit(EXIT_ERROR)
+    rows: Dict[str, Counter] = {}
+    for e in lex:
+        for group in (f"kind {e.kind}", f"file {e.source.rsplit(':', 1)[0]}"):
+            c = rows.setdefault(group, Counter())
+            c["entries"] += 1
+            c["conditioned"] += e.condition is not None
+            c["phrases"] += len(e.words) > 1
+            c["originals"] += len(e.originals)
+    click.echo(f"{'':28s} {'entries':>8s} {'conditioned':>12s} {'phrases':>8s} {'originals':>10s}")
+    for group in sorted(rows):
+        c = rows[group]
+        click.echo(f"{group:28s} {c['entries']:8d} {c['conditioned']:12d} {c['phrases']:8d} {c['originals']:10d}")
+    click.echo(f"{'total':28s} {len(lex):8d}")
+
+
+@lexicon.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def check(paths: Sequence[str]) -> None:
+    """Run the hygiene rules on lexicon files: format, sort order, duplicates, identities, chains.
+
+    Exit 0 when all is well, 1 when a rule is broken (each problem printed), 2 when a file cannot be
+    read or parsed.
+    """
+    from .lexicon import LexiconError, hygiene_problems, read_entries
+
+    problems: List[str] = []
+    entries = []
+    for p in paths:
+        try:
+            found = read_entries(p)
+            lines = Path(p).read_text(encoding="utf-8").splitlines()
+        except LexiconError as e:
+            _err(str(e))
+            sys.exit(EXIT_ERROR)
+        entries += found
+        problems += [f"{p}: {x}" if x.startswith("not sorted") else x for x in hygiene_problems(found, lines)]
+    if len(paths) > 1:
+        problems += [x for x in hygiene_problems(entries) if x not in problems and "duplicate key" in x]
+    for x in problems:
+        click.echo(x)
+    click.echo(f"{len(entries)} entries in {len(paths)} files: {len(problems)} problems", err=True)
+    sys.exit(EXIT_GARBLED if problems else EXIT_CLEAN)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -12,16 +12,21 @@ originals it can stand for, in vocabulary ids) are stored as numpy arrays. For a
 so a rare word where a common synonym fits, or a word that breaks a frequent collocation
 ("safety forces" against "security forces"), gets high evidence. Capitalised words (names),
 numbers, anything outside the reverse thesaurus, and words whose bigrams with both neighbours
-were seen at least ``SETTLED`` times in clean text get none. A logistic token scorer turns the
-evidence and a few count features (``TOKEN_FEATURES``) into the probability that the word was
-substituted.
+were seen at least ``SETTLED`` times in clean text get none (a capitalised sentence opener is
+scored when a known lower-case word follows it). A logistic token scorer turns the evidence, the
+frequency prior ``log P(c) - log P(w)`` and a few count features (``TOKEN_FEATURES``) into the
+probability that the word was substituted, calibrated on simulated spins of calibration pages.
+
+The engine flags a word whose probability reaches the model's flag threshold; :meth:`ContextModel.ranked`
+orders the replacements of a word, or of two neighbouring flagged words taken together, by the
+gain in ``log P`` of the bigram chain from the word before to the word after.
 """
 
 from __future__ import annotations
 
 import re
 from itertools import repeat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -77,6 +82,9 @@ class WordTable:
     feats: np.ndarray  # one TOKEN_FEATURES row per candidate
     best: np.ndarray  # vocabulary id of the best alternative per word, -1 where none
     evidence: np.ndarray  # per word: probability that it was substituted (0 where no alternative)
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # vocabulary id per word
+    prev: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word before, -1 at an edge
+    next: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word after, -1 at an edge
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
         """(start, end) in the text of the given word indices."""
@@ -211,10 +219,41 @@ class ContextModel:
         lp = np.log((count + BETA * pb) / (ca + BETA))
         return np.where(a >= 0, lp, np.log(pb))
 
+    def fit(self, prev: int, words: Sequence[int], nxt: int) -> float:
+        """log P of the word ids ``words`` between ``prev`` and ``nxt`` (-1: sentence edge), a bigram chain."""
+        chain = [prev, *words, nxt]
+        a, b = np.array(chain[:-1]), np.array(chain[1:])
+        keep = b >= 0
+        return float(self._lp(a[keep], b[keep]).sum())
+
+    def alternatives(self, word: int) -> List[int]:
+        """Vocabulary ids of the originals the word ``word`` can stand for, most frequent first."""
+        return self.alt_ids[self.alt_ptr[word] : self.alt_ptr[word + 1]].tolist() if word > 0 else []
+
+    def ranked(self, table: WordTable, first: int, last: int) -> List[Tuple[Tuple[str, ...], float]]:
+        """Replacements for the run of words ``first..last`` of ``table``, each word by one of its
+        alternatives (or kept as it is), ranked by how much better the run then fits between its
+        neighbours: ``(words, gain in log-probability)`` for every gain above zero, best first."""
+        from itertools import product
+
+        run = table.ids[first : last + 1].tolist()
+        prev, nxt = int(table.prev[first]), int(table.next[last])
+        observed = self.fit(prev, run, nxt)
+        choices = [[w, *self.alternatives(w)] for w in run]
+        out = []
+        for combo in product(*choices):
+            if any(c == w for c, w in zip(combo, run)):
+                continue  # every word of the run is replaced
+            gain = self.fit(prev, combo, nxt) - observed
+            if gain > 0:
+                out.append((tuple(self.vocab[c] for c in combo), gain))
+        out.sort(key=lambda x: (-x[1], x[0]))
+        return out
+
     def token_probability(self, feats: np.ndarray) -> np.ndarray:
         if self.token_coef is None:
             return np.maximum(feats[:, 0], 0.0)
-        z = feats @ self.token_coef + self.token_intercept
+        z = (feats * self.token_coef).sum(axis=1) + self.token_intercept  # row by row: the same in any batch
         return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
     def words(self, text: str, spans: Sequence[Any]) -> WordTable:
@@ -245,8 +284,15 @@ class ContextModel:
         same = sentence[1:] == sentence[:-1]
         prev[1:] = np.where(same, ids[:-1], -1)
         nxt[:-1] = np.where(same, ids[1:], -1)
+        table.ids, table.prev, table.next = ids, prev, nxt
         n_alt = self.alt_ptr[ids + 1] - self.alt_ptr[ids]
-        cand = np.flatnonzero((n_alt > 0) & lower & (ids != _UNK))
+        # a capitalised sentence opener counts when a known lower-case word follows it ("Officers in
+        # Islamabad"); before a capitalised word it may begin a name ("Safety Harbor")
+        opener = np.zeros(n, dtype=bool)
+        opener[firsts] = True
+        opener[:-1] &= same & lower[1:]
+        opener[-1] = False
+        cand = np.flatnonzero((n_alt > 0) & (lower | opener) & (ids != _UNK))
         n_aw, n_wb = self._bigram(prev[cand], ids[cand]), self._bigram(ids[cand], nxt[cand])
         # a word that forms collocations seen in clean text on both sides fits its context: skip it
         fresh = np.minimum(n_aw, n_wb) < SETTLED

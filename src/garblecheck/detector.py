@@ -13,7 +13,7 @@ from .lexicon import Lexicon
 from .model import SpinModel, default_model_dir, doc_features, sigmoid
 from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .restore import RESTORE_MIN_CONFIDENCE, Change, apply_changes, match_case, plan_changes
-from .text import LineIndex, Span, count_words, sentence_spans, tokenize
+from .text import LineIndex, Span, count_words, normalize, sentence_spans, tokenize
 
 __all__ = ["Detector"]
 
@@ -31,6 +31,7 @@ class _Analysis:
         self.lex_score = 0.0
         self.logits: Any = None
         self.ctx_evidence: Any = None
+        self.ctx_flags: List[Flag] = []  # flags of the context model (apart: the scores count lexicon flags)
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
 
@@ -182,7 +183,7 @@ class Detector:
         z = model.sentence_logits(sentences)
         bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
         if model.context is not None:  # one pass over the sentences of all texts
-            words = model.context.table(sentences)
+            words = model.context.table(sentences, [s.start for sp in spans for s in sp])
             ctx_max = words.sentence_max()
             word_bounds = np.searchsorted(words.sentence, bounds)
         for k, a in enumerate(out):
@@ -192,11 +193,64 @@ class Detector:
             if model.context is not None:
                 a.ctx_max = ctx_max[lo:hi]
                 a.ctx_evidence = words.evidence[word_bounds[k] : word_bounds[k + 1]]
+                if model.flag_threshold is not None:
+                    a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
+                                                      model.flag_threshold)
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
 
+    def _context_flags(self, text: str, a: "_Analysis", table: Any, first_sentence: int, lo: int, hi: int,
+                       tau: float) -> List[Flag]:
+        """Flags for the words of one text (``lo..hi`` in ``table``) whose evidence reaches ``tau``.
+
+        Two such words next to each other are one flag, fixed as a unit. A word inside a lexicon
+        flag, a protected token (name, number, URL) or an ignored phrase is never flagged.
+        """
+        context = self.spin_model.context  # type: ignore[union-attr]
+        hits = lo + np.flatnonzero(table.evidence[lo:hi] >= tau)
+        if not len(hits):
+            return []
+        where = dict(zip(hits.tolist(), table.offsets(hits)))  # word -> (start, end) in text
+        tokens: Dict[int, Dict[int, Any]] = {}  # sentence -> token start -> token
+        runs: List[List[int]] = []
+        for k, (start, end) in where.items():
+            j = int(table.sentence[k]) - first_sentence
+            span = a.spans[j]
+            if j not in tokens:
+                tokens[j] = {t.start: t for t in tokenize(text, span.start, span.end)}
+            tok = tokens[j].get(start)
+            if tok is None or tok.end != end or tok.protected or tok.kind != "word" \
+                    or any(f.start < end and start < f.end for f in a.flags[j]):
+                continue
+            prev = runs[-1] if runs else None
+            if prev and len(prev) == 1 and prev[0] == k - 1 and table.sentence[k - 1] == table.sentence[k] \
+                    and not text[where[prev[0]][1] : start].strip():
+                prev.append(k)
+            else:
+                runs.append([k])
+        found: List[Flag] = []
+        lines: Optional[LineIndex] = None
+        for run in runs:
+            start, end = where[run[0]][0], where[run[-1]][1]
+            surface = text[start:end]
+            if normalize(surface) in self.lexicon.ignore:
+                continue
+            ranked = context.ranked(table, run[0], run[-1])
+            if not ranked:
+                continue
+            if lines is None:
+                lines = LineIndex(text)
+            line, col = lines.line_col(start)
+            found.append(Flag(
+                start=start, end=end, text=surface,
+                suggestions=tuple(match_case(surface, " ".join(words)) for words, _ in ranked[:3]),
+                kind="spin", confidence=round(float(table.evidence[run].min()), 4),
+                rule="context:phrase" if len(run) > 1 else "context:word", line=line, col=col,
+            ))
+        return found
+
     def _report(self, text: str, a: "_Analysis") -> Report:
-        all_flags = tuple(f for fl in a.flags for f in fl)
+        all_flags = tuple(sorted([f for fl in a.flags for f in fl] + a.ctx_flags, key=lambda f: (f.start, f.end)))
         lex_sentence = [
             density_score((f.confidence for f in fl), count_words(text, s.start, s.end)) if fl else 0.0
             for s, fl in zip(a.spans, a.flags)
@@ -224,6 +278,8 @@ class Detector:
         text = _require_str(text)
         if report is not None:
             flags: Sequence[Flag] = report.flags
+        elif self.spin_model is not None and self.spin_model.flag_threshold is not None:
+            flags = self.check(text).flags  # the context model's flags come with the scores
         else:  # restoring needs the flags only, not the scores
             flags = [f for fl in self._find(text, sentence_spans(text)) for f in fl]
         changes = plan_changes(text, flags, self.restore_min_confidence)

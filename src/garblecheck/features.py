@@ -5,7 +5,7 @@ byte n-gram (n from ``n_min`` to ``n_max``) is hashed with a polynomial rolling 
 byte array (vectorised numpy, one pass per n) into ``2**bits`` buckets. A text's feature vector is
 its bucket counts divided by the square root of its number of n-grams, so the linear score of a
 text is ``bias + sum(weights[bucket]) / sqrt(n_ngrams)``; :func:`ngram_sums` computes those sums
-for many texts at once by gather and prefix sums, without building a matrix.
+for many texts at once by gather and segment sums, without building a matrix.
 """
 
 from __future__ import annotations
@@ -78,15 +78,15 @@ def ngram_sums(texts: Sequence[str], weights: np.ndarray, n_min: int = 1, n_max:
     for a, z in _batches(texts):
         buf, starts = _concat(texts[a:z], lowercase)
         ends = starts[1:]
-        acc = np.zeros(len(buf) + 1, dtype=np.float64)  # per start position: weights of its n-grams
+        acc = np.zeros(len(buf), dtype=np.float64)  # per start position: weights of its n-grams
         for n, idx in _buckets(buf, n_min, n_max, bits):
-            acc[1 : len(idx) + 1] += weights[idx]
+            w = weights[idx]
             if n > 1:  # n-grams that run past the end of their text do not count
                 over = (ends[:, None] - np.arange(1, n)[None, :]).ravel()
-                over = over[(over >= np.repeat(starts[:-1], n - 1)) & (over < len(idx))]
-                np.subtract.at(acc, over + 1, weights[idx[over]])
-        prefix = np.cumsum(acc)
-        sums[a:z] = prefix[ends] - prefix[starts[:-1]]
+                w[over[(over >= np.repeat(starts[:-1], n - 1)) & (over < len(idx))]] = 0.0
+            acc[: len(idx)] += w
+        # each text's sum on its own (not a difference of prefix sums), so it is the same in any batch
+        sums[a:z] = np.add.reduceat(acc, starts[:-1])
         counts[a:z] = _counts(starts, n_min, n_max)
     return sums, counts
 

@@ -17,7 +17,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 from .text import Token, normalize, tokenize
 
-__all__ = ["Entry", "Condition", "Lexicon", "LexiconError", "Match", "hygiene_problems", "default_lexicon_dir"]
+__all__ = ["Entry", "Condition", "Lexicon", "LexiconError", "Match", "hygiene_problems", "default_lexicon_dir", "mine_pairs",
+           "format_entries"]
 
 PathLike = Union[str, Path]
 KINDS = ("spin", "mt")
@@ -357,3 +358,58 @@ def hygiene_problems(entries: Sequence[Entry], lines: Optional[Sequence[str]] = 
                 problems.append(f"not sorted: {b!r} comes after {a!r}")
                 break
     return problems
+
+
+def mine_pairs(original: str, spun: str, max_words: int = 4) -> List[Tuple[str, str, int]]:
+    """Substitutions found by aligning two versions of a text word by word (a token diff):
+    ``(spun phrase, original phrase, times seen)``, most frequent first.
+
+    Only replaced runs of at most ``max_words`` words on each side count, inside one sentence.
+    Numbers, URLs and names (capitalised words inside a sentence) are never part of a pair.
+    """
+    import difflib
+    from collections import Counter
+
+    from .text import sentence_spans
+
+    def tokens(text: str) -> List[Optional[Token]]:
+        out: List[Optional[Token]] = []
+        for s in sentence_spans(text):
+            out += [*tokenize(text, s.start, s.end), None]  # None ends a sentence: a pair never spans two
+        return out
+
+    def plain(run: Sequence[Optional[Token]]) -> bool:
+        return all(t is not None and t.kind == "word" and not t.protected for t in run)
+
+    a, b = tokens(original), tokens(spun)
+    matcher = difflib.SequenceMatcher(None, [t.norm if t else "\n" for t in a], [t.norm if t else "\n" for t in b],
+                                      autojunk=False)
+    found: Counter = Counter()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace":
+            continue
+        runs = [(a[i1:i2], b[j1:j2])]
+        if i2 - i1 == j2 - j1:  # as many words on each side: names and numbers cut the run in parts
+            runs, start = [], 0
+            for k in range(i2 - i1 + 1):
+                if k == i2 - i1 or not plain([a[i1 + k], b[j1 + k]]):
+                    if k > start:
+                        runs.append((a[i1 + start : i1 + k], b[j1 + start : j1 + k]))
+                    start = k + 1
+        for before, after in runs:
+            if len(before) <= max_words and len(after) <= max_words and plain(before) and plain(after):
+                found[(" ".join(t.norm for t in after if t), " ".join(t.norm for t in before if t))] += 1
+    return [(s, o, n) for (s, o), n in sorted(found.items(), key=lambda x: (-x[1], x[0]))]
+
+
+def format_entries(pairs: Iterable[Tuple[str, str, int]], kind: str = "spin") -> List[str]:
+    """Lexicon lines for mined ``pairs``, one per spun phrase (its originals best first), sorted."""
+    by_key: Dict[str, List[Tuple[str, int]]] = {}
+    for spun, orig, n in pairs:
+        by_key.setdefault(normalize(spun), []).append((orig, n))
+    lines = []
+    for key in sorted(by_key):
+        origs = sorted(by_key[key], key=lambda x: -x[1])
+        seen = sum(n for _, n in origs)
+        lines.append(f"{key}\t{'|'.join(o for o, _ in origs)}\t{kind}\t\t{origs[0][0]}->{key} (mined, seen {seen}x)")
+    return lines

@@ -126,6 +126,7 @@ class SpinModel:
     sent_intercept: float = 0.0
     context: Optional["ContextModel"] = None
     threshold: float = 0.5
+    flag_threshold: Optional[float] = None  # context-model evidence that makes a word a flag (None: no such flags)
     n_min: int = 1
     n_max: int = 5
     lowercase: bool = True
@@ -145,7 +146,7 @@ class SpinModel:
 
     def combined_logits(self, logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
         """Sentence logits ``u`` from the n-gram logits and the context maxima."""
-        return sentence_inputs(logits, ctx_max) @ self.sent_coef + self.sent_intercept
+        return (sentence_inputs(logits, ctx_max) * self.sent_coef).sum(axis=1) + self.sent_intercept
 
     def scores(self, features: np.ndarray) -> Tuple[float, float]:
         """(score, spin_score) of one document from :func:`doc_features`."""
@@ -189,6 +190,7 @@ class SpinModel:
             "format_version": FORMAT_VERSION,
             "featurizer": self.featurizer_params(),
             "threshold": self.threshold,
+            "context_flag_threshold": self.flag_threshold,
             **(extra or {}),
             **files,
         }
@@ -235,6 +237,8 @@ class SpinModel:
                 sent_intercept=float(arrays["sent_intercept"][0]),
                 context=context,
                 threshold=float(manifest["threshold"]),
+                flag_threshold=None if manifest.get("context_flag_threshold") is None
+                else float(manifest["context_flag_threshold"]),
                 n_min=int(feat["n_min"]),
                 n_max=int(feat["n_max"]),
                 lowercase=bool(feat["lowercase"]),

@@ -99,6 +99,7 @@ class TrainConfig:
     eval_density: float = 0.10
     spins_per_doc: int = 2
     clean_fpr: float = 0.0
+    clean_flag_rate: float = 0.5e-4  # context flags per word allowed on clean calibration pages
 
 
 def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
@@ -158,6 +159,18 @@ def token_dataset(context: ContextModel, texts: Sequence[str], spun: Sequence[Op
         rows.append(feats)
         labels.append(inside.astype(np.int8))
     return np.vstack(rows), np.concatenate(labels)
+
+
+def flag_threshold(context: ContextModel, clean: Sequence[str], rate: float) -> float:
+    """The lowest evidence threshold (at least 0.5) that flags at most ``rate`` of the words of the
+    ``clean`` texts."""
+    from .text import count_words, sentence_spans
+
+    evidence = np.sort(np.concatenate([context.words(t, sentence_spans(t)).evidence for t in clean] or [np.zeros(0)]))[::-1]
+    allowed = int(np.floor(sum(count_words(t) for t in clean) * rate))
+    if allowed >= len(evidence):
+        return 0.5
+    return float(min(1.0, max(0.5, np.nextafter(evidence[allowed], np.inf))))
 
 
 def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int) -> Tuple[np.ndarray, float]:
@@ -238,7 +251,13 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
                       context=context, n_min=cfg.n_min, n_max=cfg.n_max)
 
     ctexts, clabels, cspun = _simulate(calib_docs, spinner, None, cfg, rng, extra_garbled=gdocs)
-    context.token_coef, context.token_intercept = _fit_logistic(*token_dataset(context, ctexts, cspun), cfg.seed)
+    tokens_X, tokens_y = token_dataset(context, ctexts, cspun)
+    context.token_coef, context.token_intercept = _fit_logistic(tokens_X, tokens_y, cfg.seed)
+    token_calibration = {"tokens": int(len(tokens_y)), "brier": float(np.mean((context.token_probability(tokens_X) - tokens_y) ** 2)),
+                         "reliability": reliability(context.token_probability(tokens_X), tokens_y)}
+    model.flag_threshold = flag_threshold(context, [t for t, y_ in zip(ctexts, clabels) if y_ == 0], cfg.clean_flag_rate)
+    log(f"context flags: evidence >= {model.flag_threshold:.4f} "
+        f"(at most {cfg.clean_flag_rate * 1e4:g} per 10,000 words of clean calibration pages)")
     det = Detector(model=model)
     analyses = det._analyze(ctexts)
     rows, ys = [], []
@@ -261,7 +280,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     k = min(len(clean_scores) - 1, int(np.floor(len(clean_scores) * (1 - cfg.clean_fpr))))
     model.threshold = float(min(0.99, max(0.5, clean_scores[k] + 1e-6)))
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
-                   "threshold": model.threshold, "documents": int(len(ylab))}
+                   "threshold": model.threshold, "documents": int(len(ylab)), "context_tokens": token_calibration,
+                   "context_flag_threshold": model.flag_threshold}
 
     test_docs = _sample(by_split["test"], cfg.max_test_docs, cfg.seed)
     metrics = {}
@@ -334,6 +354,51 @@ def binary_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> 
     }
 
 
+def flag_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequence[Optional[SpunText]]) -> Dict[str, Any]:
+    """Flags against the simulated substitutions: precision (flags that cover a substitution),
+    recall (substitutions under a flag), how often the top suggestion is the original wording,
+    and false flags per 10,000 words of clean pages; overall and per rule family."""
+    from .text import count_words, normalize
+
+    stats: Dict[str, Dict[str, int]] = {}
+    covered = total = clean_false = clean_words = 0
+    for text, r, s in zip(texts, reports, spun):
+        if s is None:
+            continue
+        subs = sorted(s.substitutions)
+        total += len(subs)
+        if not subs:
+            clean_words += count_words(text)
+        hit = set()
+        for f in r.flags:
+            st = stats.setdefault(f.rule.split(":")[0], {"flags": 0, "true": 0, "top_correct": 0})
+            st["flags"] += 1
+            inside = [k for k, (a, b, _, _) in enumerate(subs) if a < f.end and f.start < b]
+            if not inside:
+                clean_false += not subs
+                continue
+            st["true"] += 1
+            hit.update(inside)
+            expected, pos = [], f.start
+            for k in inside:
+                a, b, orig, _ = subs[k]
+                expected += [text[pos:a], orig]
+                pos = b
+            expected.append(text[pos : f.end])
+            st["top_correct"] += bool(f.suggestions) and normalize(f.suggestions[0]) == normalize("".join(expected))
+        covered += len(hit)
+    n_flags = sum(v["flags"] for v in stats.values())
+    n_true = sum(v["true"] for v in stats.values())
+    return {
+        "precision": n_true / n_flags if n_flags else None,
+        "recall": covered / total if total else None,
+        "top_suggestion": sum(v["top_correct"] for v in stats.values()) / n_true if n_true else None,
+        "clean_false_per_10k_words": 1e4 * clean_false / clean_words if clean_words else None,
+        "substitutions": total,
+        "by_rule": {k: {**v, "precision": v["true"] / v["flags"]} for k, v in sorted(stats.items())},
+    }
+
+
 def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density: float, rng: random.Random,
              garbled: Sequence[Doc] = ()) -> Dict[str, Any]:
     """Document and sentence metrics: clean pages against their spun copies (and real garbled docs)."""
@@ -359,5 +424,7 @@ def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density:
         sent_labels.extend(gold)
     if sent_labels:
         out["sentences"] = binary_metrics(np.array(sent_scores), np.array(sent_labels), 0.5)
+    if spinner is not None:
+        out["flags"] = flag_metrics(texts, reports, spun)
     out["reliability"] = reliability(doc_scores, y)
     return out
