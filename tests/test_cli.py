@@ -123,10 +123,28 @@ def test_bad_inputs_get_clear_errors(tmp_path: Path):
         assert recs[name]["flags"][0]["text"] == "Tons of" and recs[name]["flags"][0]["start"] == 0
     assert "latin.txt: not valid UTF-8" in r.stderr
     assert r.exit_code == 2
-    big = tmp_path / "big.txt"
-    big.write_text("word " * 100, encoding="utf-8")
-    r2 = run("score", "--max-bytes", "100", str(big))
+    r2 = run("score", "--max-bytes", "100", "-", input=b"word " * 100)
     assert r2.exit_code == 2 and "larger than 100 bytes" in r2.stderr
+
+
+def test_files_over_max_bytes_are_scored_in_chunks_with_the_same_flags(tmp_path: Path):
+    big = tmp_path / "big.txt"
+    big.write_text(("Officials met in the city. " * 8 + "\n\n") * 30 + "Tons of people fled final month.\n"
+                   + "  Tons of them came back, officers stated.\n", encoding="utf-8")
+    whole = json.loads(run("score", "--format", "jsonl", str(big)).stdout)
+    chunked = json.loads(run("score", "--format", "jsonl", "--max-bytes", "300", str(big)).stdout)
+    assert chunked["chunked"] is True and chunked["sentences"] == [] and "chunked" not in whole
+    assert [(f["start"], f["end"], f["line"], f["col"], f["text"]) for f in chunked["flags"]] == \
+        [(f["start"], f["end"], f["line"], f["col"], f["text"]) for f in whole["flags"]]
+    assert len(whole["flags"]) >= 3 and chunked["n_words"] == whole["n_words"]
+    text = big.read_text(encoding="utf-8")
+    assert all(text[f["start"] : f["end"]] == f["text"] for f in chunked["flags"])
+    line = tmp_path / "line.txt"  # one long line: chunks end at spaces, columns carry over
+    line.write_text("Officials met in the city. " * 40 + "Tons of people fled final month. " * 3, encoding="utf-8")
+    whole = json.loads(run("score", "--format", "jsonl", str(line)).stdout)
+    chunked = json.loads(run("score", "--format", "jsonl", "--max-bytes", "200", str(line)).stdout)
+    assert [(f["start"], f["line"], f["col"]) for f in chunked["flags"]] == \
+        [(f["start"], f["line"], f["col"]) for f in whole["flags"]] and len(whole["flags"]) == 6
 
 
 def test_restore_prints_text_diff_and_exit_code(files: Path):

@@ -10,12 +10,12 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
 
 import click
 
 from . import __version__
-from .io import DEFAULT_INCLUDE, MAX_BYTES, InputError, iter_inputs, read_input
+from .io import DEFAULT_INCLUDE, MAX_BYTES, AtomicOutput, InputError, batched, iter_inputs, read_input
 
 EXIT_CLEAN, EXIT_GARBLED, EXIT_ERROR = 0, 1, 2
 
@@ -43,25 +43,40 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _detector(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
-              ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float]) -> Any:
-    from .detector import Detector
+def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
+                     ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float]) -> Dict[str, Any]:
+    """The Detector's arguments from the shared engine options (ignore files read here)."""
     from .lexicon import LexiconError, read_ignore_file
-    from .model import ModelError
 
     if model_dir and no_model:
         raise click.UsageError("--model and --no-model do not go together")
+    phrases = list(ignore)
     try:
-        phrases = list(ignore)
         for f in ignore_files:
             phrases += read_ignore_file(f)
-        return Detector(model=None if no_model else (model_dir or "default"), lexicons=lexicons, ignore=phrases,
-                        default_lexicon=not no_default_lexicon, threshold=threshold)
+    except LexiconError as e:
+        raise click.UsageError(str(e)) from None
+    return {"model": None if no_model else (model_dir or "default"), "lexicons": tuple(lexicons),
+            "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold}
+
+
+def _build(params: Dict[str, Any]) -> Any:
+    """The Detector, or a usage error (bad lexicon) or exit code 2 (unusable model)."""
+    from .detector import Detector
+    from .lexicon import LexiconError
+    from .model import ModelError
+
+    try:
+        return Detector(**params)
     except LexiconError as e:
         raise click.UsageError(str(e)) from None
     except ModelError as e:
         _err(str(e))
         sys.exit(EXIT_ERROR)
+
+
+def _detector(**engine: Any) -> Any:
+    return _build(_detector_params(**engine))
 
 
 def _err(msg: str) -> None:
@@ -98,6 +113,43 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
            f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words{spin})")
 
 
+def _score_item(det: Any, item: Any, fmt: str, max_bytes: int) -> Tuple[Dict[str, Any], Optional[str]]:
+    """The record of one input (a path, or ``(path, reason)`` for one that cannot be read) and the
+    decoding warning, if any. A file larger than ``max_bytes`` is scored in paragraph chunks
+    (``"chunked": true``, no per-sentence scores)."""
+    import os
+
+    from .io import iter_chunks
+
+    if isinstance(item, tuple):
+        return _error_record(*item), None
+    try:
+        if item != "-" and os.path.isfile(item) and os.path.getsize(item) > max_bytes:
+            report = det.check_chunks(iter_chunks(item, chunk_chars=min(max_bytes, 1 << 22)))
+            extra: Dict[str, Any] = {"chunked": True}
+            warning = None
+        else:
+            doc = read_input(item, max_bytes)
+            report, extra, warning = det.check(doc.text), {}, doc.warning
+    except InputError as e:
+        return _error_record(item, e.reason), None
+    body = report.to_dict() if fmt != "text" else _summary(report)
+    return {"path": item, **body, **extra, "error": None}, warning
+
+
+_WORKER_DETECTORS: Dict[str, Any] = {}
+
+
+def _score_batch(params: Dict[str, Any], items: List[Any], fmt: str, max_bytes: int) -> List[Tuple[Dict[str, Any], Optional[str]]]:
+    """:func:`_score_item` for a batch, in a joblib worker that builds its detector once."""
+    from .detector import Detector
+
+    key = json.dumps(params, sort_keys=True, default=str)
+    if key not in _WORKER_DETECTORS:
+        _WORKER_DETECTORS[key] = Detector(**params)
+    return [_score_item(_WORKER_DETECTORS[key], item, fmt, max_bytes) for item in items]
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
@@ -105,89 +157,107 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
               help=f"Files to read inside folders (repeatable; default {' '.join(DEFAULT_INCLUDE)}).")
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Files or paths to skip (repeatable).")
 @click.option("--quiet", "-q", is_flag=True, help="Text format: only the summary line of each document.")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True,
+              help="Worker processes (joblib); the output is the same as with one, in the same order.")
 @_engine_options
-def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Sequence[str], quiet: bool,
+def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Sequence[str], quiet: bool, jobs: int,
           max_bytes: int, **engine: Any) -> None:
     """Score files, folders (recursively) or standard input (-)."""
     det = _detector(**engine)
     status = EXIT_CLEAN
     collected: List[Dict[str, Any]] = []
     out: TextIO = sys.stdout
-    for item in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude):
-        if isinstance(item, InputError):
-            rec = _error_record(item.path, item.reason)
-        else:
-            try:
-                doc = read_input(item, max_bytes)
-            except InputError as e:
-                rec = _error_record(item, e.reason)
+    items = ((i.path, i.reason) if isinstance(i, InputError) else i
+             for i in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude))
+    results: Iterable[Tuple[Dict[str, Any], Optional[str]]]
+    if jobs == 1 or "-" in paths:
+        results = (_score_item(det, item, fmt, max_bytes) for item in items)
+    else:
+        from joblib import Parallel, delayed
+
+        pool = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        done = pool(delayed(_score_batch)(det.get_params(), b, fmt, max_bytes) for b in batched(items, 16))
+        results = (r for batch in done for r in batch)
+    try:
+        for rec, warning in results:
+            if warning:
+                _err(warning)
+            if rec["verdict"] == "error":
+                status = EXIT_ERROR
+                if fmt != "text":
+                    _err(f"{rec['path']}: {rec['error']}")
+            elif rec["verdict"] != "clean" and status == EXIT_CLEAN:
+                status = EXIT_GARBLED
+            if fmt == "json":
+                collected.append(rec)
+            elif fmt == "jsonl":
+                out.write(json.dumps(rec, ensure_ascii=False) + "\n")
             else:
-                if doc.warning:
-                    _err(doc.warning)
-                report = det.check(doc.text)
-                rec = {"path": item, **(report.to_dict() if fmt != "text" else _summary(report)), "error": None}
-        if rec["verdict"] == "error":
-            status = EXIT_ERROR
-            if fmt != "text":
-                _err(f"{rec['path']}: {rec['error']}")
-        elif rec["verdict"] != "clean" and status == EXIT_CLEAN:
-            status = EXIT_GARBLED
+                for line in _text_lines(rec, quiet):
+                    (sys.stderr if rec["verdict"] == "error" else out).write(line + "\n")
         if fmt == "json":
-            collected.append(rec)
-        elif fmt == "jsonl":
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        else:
-            for line in _text_lines(rec, quiet):
-                (sys.stderr if rec["verdict"] == "error" else out).write(line + "\n")
-    if fmt == "json":
-        out.write(json.dumps(collected, ensure_ascii=False, indent=2) + "\n")
-    out.flush()
+            out.write(json.dumps(collected, ensure_ascii=False, indent=2) + "\n")
+        out.flush()
+    except BrokenPipeError:  # `garblecheck score ... | head`: stop quietly
+        _quiet_stdout()
     sys.exit(status)
 
 
 @cli.command()
-@click.argument("path")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of the restored text.")
-@click.option("--write", "-w", is_flag=True, help="Rewrite the file in place (atomically, mode kept).")
+@click.option("--write", "-w", is_flag=True, help="Rewrite the files in place (atomically, mode kept).")
 @_engine_options
-def restore(path: str, diff: bool, write: bool, max_bytes: int, **engine: Any) -> None:
+def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **engine: Any) -> None:
     """Print PATH (or - for standard input) with spun phrases restored.
 
-    Exits 1 if the document was garbled, as `score` would.
+    Several paths need --write or --diff. Exits 1 if a document was garbled, as `score` would,
+    and 2 if one could not be read or written (the others are still restored).
     """
-    if write and path == "-":
-        raise click.UsageError("--write needs a file, not standard input")
+    if write and "-" in paths:
+        raise click.UsageError("--write needs files, not standard input")
     if write and diff:
         raise click.UsageError("--write and --diff do not go together")
+    if len(paths) > 1 and not (write or diff):
+        raise click.UsageError("several paths need --write or --diff")
     det = _detector(**engine)
-    try:
-        doc = read_input(path, max_bytes)
-    except InputError as e:
-        _err(str(e))
-        sys.exit(EXIT_ERROR)
-    if doc.warning:
-        _err(doc.warning)
-    report = det.check(doc.text)
-    restored, _ = det.restore_and_explain(doc.text, report)
+    status = EXIT_CLEAN
     out = sys.stdout
-    if write:
-        if restored != doc.text:
-            from .io import atomic_write_bytes
+    for path in paths:
+        try:
+            doc = read_input(path, max_bytes)
+        except InputError as e:
+            _err(str(e))
+            status = EXIT_ERROR
+            continue
+        if doc.warning:
+            _err(doc.warning)
+        report = det.check(doc.text)
+        restored, _ = det.restore_and_explain(doc.text, report)
+        if report.garbled and status == EXIT_CLEAN:
+            status = EXIT_GARBLED
+        if write:
+            if restored != doc.text:
+                from .io import atomic_write_bytes
 
-            try:
-                atomic_write_bytes(path, doc.encode(restored))
-            except OSError as e:
-                _err(f"{path}: cannot write: {e.strerror or e}")
-                sys.exit(EXIT_ERROR)
-            _err(f"{path}: restored")
-    elif diff:
-        name = "stdin" if path == "-" else path
-        out.writelines(difflib.unified_diff(doc.text.splitlines(True), restored.splitlines(True),
-                                            f"a/{name}", f"b/{name}"))
-    else:
-        out.write(restored)
-    out.flush()
-    sys.exit(EXIT_GARBLED if report.garbled else EXIT_CLEAN)
+                try:
+                    atomic_write_bytes(path, doc.encode(restored))
+                except OSError as e:
+                    _err(f"{path}: cannot write: {e.strerror or e}")
+                    status = EXIT_ERROR
+                    continue
+                _err(f"{path}: restored")
+        elif diff:
+            name = "stdin" if path == "-" else path
+            out.writelines(difflib.unified_diff(doc.text.splitlines(True), restored.splitlines(True),
+                                                f"a/{name}", f"b/{name}"))
+        else:
+            out.write(restored)
+    try:
+        out.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+    sys.exit(status)
 
 
 @cli.command()
@@ -286,6 +356,137 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
                        f"top suggestion right {v['top_correct']}/{v['true']}")
     click.echo("reliability (documents): " + ", ".join(
         f"{r['bin']}: n={r['n']} pred={r['predicted']:.2f} obs={r['observed']:.2f}" for r in result["reliability"]))
+
+
+def _read_lines(fh: Any, max_bytes: int, progress: Callable[[int], None]) -> Iterable[Tuple[int, bytes]]:
+    """Numbered raw lines; a line longer than ``max_bytes`` is skipped to its end and stands as a
+    line that cannot be parsed (its first 1,000 bytes kept), so memory stays bounded."""
+    n = 0
+    while True:
+        raw = fh.readline(max_bytes + 1)
+        if not raw:
+            return
+        n += 1
+        size = len(raw)
+        if size > max_bytes and not raw.endswith(b"\n"):
+            while True:
+                more = fh.readline(1 << 20)
+                size += len(more)
+                if not more or more.endswith(b"\n"):
+                    break
+            raw = raw[:1000] + b" [line of %d bytes cut: longer than --max-bytes]" % size
+        progress(size)
+        yield n, raw
+
+
+@cli.command(name="filter")
+@click.argument("input_path", metavar="INPUT")
+@click.option("--accepted", required=True, metavar="OUT.jsonl", help="Where kept records go (- for stdout).")
+@click.option("--rejected", required=True, metavar="OUT.jsonl",
+              help="Where dropped records and lines that cannot be read go (- for stdout).")
+@click.option("--action", type=click.Choice(["reject", "restore", "tag"]), default="reject", show_default=True,
+              help="reject: drop garbled records; restore: keep all, repaired; tag: keep all, annotated.")
+@click.option("--text-field", default="text", show_default=True, help="The field that holds the text.")
+@click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes (joblib).")
+@click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True, help="Records per batch.")
+@_engine_options
+def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_field: str, jobs: int,
+               batch_size: int, max_bytes: int, **engine: Any) -> None:
+    """Stream a JSONL file (or - for stdin) into accepted and rejected JSONL, in input order.
+
+    Every input line ends up in exactly one output. Annotations go under a "garblecheck" key
+    (score, verdict, n_flags, reason, line); lines that are not JSON objects with a string text
+    field are rejected with an error reason and the raw line kept. Exit 0 on success, 2 when an
+    input or output cannot be opened.
+    """
+    from .hook import PreIngestFilter, filter_lines_batch, warm_up
+
+    if accepted == rejected and accepted != "-":
+        raise click.UsageError("--accepted and --rejected must be different files")
+    dp = _detector_params(**engine)
+    flt = PreIngestFilter(threshold=dp["threshold"], action=action, text_field=text_field,
+                          model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
+                          lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"])
+    params = flt.get_params()
+    if jobs > 1:  # workers start and load the model while this process checks it
+        from joblib import Parallel, delayed
+
+        warming = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(warm_up)(params) for _ in range(jobs))
+    flt._detector = _build(dp)  # a bad model or lexicon stops here, with one line and exit code 2
+    try:
+        if input_path == "-":
+            fh, size = sys.stdin.buffer, None
+        else:
+            if Path(input_path).is_dir():
+                raise IsADirectoryError(21, "is a directory")
+            fh = open(input_path, "rb")
+            size = Path(input_path).stat().st_size
+    except OSError as e:
+        _err(f"{input_path}: cannot open: {e.strerror or e}")
+        sys.exit(EXIT_ERROR)
+    outs: List[AtomicOutput] = []
+    try:
+        for path in (accepted, rejected):
+            outs.append(AtomicOutput(path))
+    except OSError as e:
+        _err(f"{path}: cannot write: {e.strerror or e}")
+        for o in outs:
+            o.discard()
+        sys.exit(EXIT_ERROR)
+    counts = {"accepted": 0, "rejected": 0, "errors": 0}
+    bar = click.progressbar(length=size, file=sys.stderr, label="filtering") \
+        if size and sys.stderr.isatty() else None
+    done = [0]
+
+    def progress(n: int) -> None:
+        done[0] += n
+
+    batches = batched(_read_lines(fh, max_bytes, progress), batch_size)
+    if jobs == 1:
+        results: Iterable[List[Tuple[bool, bool, bytes]]] = (flt.filter_lines(b) for b in batches)
+    else:
+        for _ in warming:
+            pass
+        results = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")(
+            delayed(filter_lines_batch)(params, b) for b in batches)
+    try:
+        for result in results:
+            for ok, error, line in result:
+                outs[0 if ok else 1].write(line)
+                counts["accepted" if ok else "rejected"] += 1
+                counts["errors"] += error
+            if bar is not None:
+                bar.update(done[0] - bar.pos)
+        for o in outs:
+            o.commit()
+    except BrokenPipeError:
+        for o in outs:
+            o.discard()
+        _quiet_stdout()
+        sys.exit(EXIT_CLEAN)
+    except BaseException:
+        for o in outs:
+            o.discard()
+        raise
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+    if bar is not None:
+        bar.render_finish()
+    _err(f"{input_path}: {counts['accepted'] + counts['rejected']} records: {counts['accepted']} accepted, "
+         f"{counts['rejected']} rejected ({counts['errors']} could not be read)")
+    sys.exit(EXIT_CLEAN)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, point stdout at devnull so the interpreter's final flush stays silent."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 @cli.group()

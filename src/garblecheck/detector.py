@@ -171,6 +171,27 @@ class Detector:
         docs = [_require_str(t) for t in texts]
         return [self._report(t, a) for t, a in zip(docs, self._analyze(docs))]
 
+    def check_chunks(self, chunks: Iterable[Tuple[int, int, int, str]]) -> Report:
+        """One report for a text too large to hold, from ``(char offset, line offset, column offset,
+        text)`` chunks (:func:`garblecheck.io.iter_chunks`): every flag at its place in the whole
+        text; ``score``, ``spin_score`` and ``verdict`` of the highest-scoring chunk; the words of
+        all; no sentence scores (they would grow with the text)."""
+        from dataclasses import replace
+
+        flags: List[Flag] = []
+        n_words = 0
+        top: Optional[Report] = None
+        for offset, line, col, text in chunks:
+            r = self.check(text)
+            flags += [replace(f, start=f.start + offset, end=f.end + offset, line=f.line + line,
+                              col=f.col + (col if f.line == 1 else 0)) for f in r.flags]
+            n_words += r.n_words
+            if top is None or r.score > top.score:
+                top = r
+        if top is None:
+            return self.check("")
+        return Report(top.score, top.verdict, top.threshold, n_words, tuple(flags), (), top.spin_score)
+
     def _analyze(self, docs: Sequence[str]) -> List["_Analysis"]:
         spans = [sentence_spans(t) for t in docs]
         out = [_Analysis(sp, self._find(t, sp), count_words(t)) for t, sp in zip(docs, spans)]

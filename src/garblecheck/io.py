@@ -15,7 +15,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence, Union
+from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 __all__ = [
     "InputError",
@@ -24,6 +24,9 @@ __all__ = [
     "read_input",
     "iter_inputs",
     "atomic_write_bytes",
+    "AtomicOutput",
+    "iter_chunks",
+    "batched",
     "sha256_file",
     "DEFAULT_INCLUDE",
     "MAX_BYTES",
@@ -32,6 +35,7 @@ __all__ = [
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.text")
 MAX_BYTES = 256 * 1024 * 1024
 STDIN = "-"
+T = TypeVar("T")
 
 
 class InputError(Exception):
@@ -95,6 +99,85 @@ def read_input(path: str, max_bytes: int = MAX_BYTES) -> Decoded:
     return decode(data, path)
 
 
+def _sniff(path: str, name: str) -> str:
+    """The encoding of a file too large to read whole, checked by one streaming pass."""
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        fh.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            if b"\x00" in block:
+                raise InputError(name, "binary file (contains NUL bytes); skipped")
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return "latin-1"
+        return "utf-8"
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to end a chunk of at most ``limit`` characters: after a blank line if there is one
+    in its second half, else after a line break, else at white space, else at ``limit``."""
+    for sep in ("\n\n", "\n", " "):
+        i = text.rfind(sep, limit // 2, limit)
+        if i >= 0:
+            return i + len(sep)
+    return limit
+
+
+def iter_chunks(path: str, chunk_chars: int = 1 << 22, block_bytes: int = 1 << 20) -> Iterator[Tuple[int, int, int, str]]:
+    """A file too large to read whole, in paragraph chunks of at most ``chunk_chars`` characters:
+    ``(char offset, line offset, column offset of the chunk's first line, text)``, so offsets in a
+    chunk map back to the whole decoded file. Memory stays at about one chunk."""
+    try:
+        enc = _sniff(path, path)
+        fh = open(path, "rb")
+    except IsADirectoryError:
+        raise InputError(path, "is a directory") from None
+    except OSError as e:
+        raise InputError(path, e.strerror or str(e)) from None
+    decoder = codecs.getincrementaldecoder(enc)()
+    pending, offset, line, col, seen_text = "", 0, 0, 0, False
+    with fh:
+        while True:
+            block = fh.read(block_bytes)
+            try:
+                pending += decoder.decode(block, final=not block)
+            except UnicodeDecodeError as e:
+                raise InputError(path, f"invalid {enc} ({e.reason})") from None
+            while len(pending) > chunk_chars or (not block and pending):
+                cut = _cut(pending, chunk_chars) if len(pending) > chunk_chars else len(pending)
+                piece, pending = pending[:cut], pending[cut:]
+                seen_text = seen_text or bool(piece.strip())
+                yield offset, line, col, piece
+                offset += len(piece)
+                breaks = piece.count("\n")
+                line += breaks
+                col = len(piece) - piece.rfind("\n") - 1 if breaks else col + len(piece)
+            if not block:
+                break
+    if not seen_text:
+        raise InputError(path, "empty input")
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[List[T]]:
+    """Lists of ``size`` consecutive items (the last may be shorter), read lazily."""
+    if size < 1:
+        raise ValueError("batch size must be at least 1")
+    batch: List[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _excluded(rel: str, exclude: Sequence[str]) -> bool:
     name = rel.rsplit("/", 1)[-1]
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in exclude)
@@ -142,9 +225,7 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask  # what open() would have given a new file
+        mode = _new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -159,3 +240,51 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _new_file_mode() -> int:
+    """The mode ``open()`` gives a new file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class AtomicOutput:
+    """An output written to a temporary file beside ``path`` and renamed into place by
+    :meth:`commit`; :meth:`discard` (on an error or Ctrl-C) leaves no partial file. ``-`` is
+    standard output, written directly."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.tmp: Optional[str] = None
+        if path == STDIN:
+            self.fh: BinaryIO = sys.stdout.buffer
+            return
+        target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(21, "is a directory")
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        self.fh = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        self.fh.write(data)
+
+    def commit(self) -> None:
+        self.fh.flush()
+        if self.tmp is None:
+            return
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.chmod(self.tmp, _new_file_mode())
+        os.replace(self.tmp, self.path)
+        self.tmp = None
+
+    def discard(self) -> None:
+        if self.tmp is None:
+            return
+        self.fh.close()
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+        self.tmp = None

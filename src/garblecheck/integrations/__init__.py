@@ -1,0 +1,1 @@
+"""Integrations with other tools; each needs its own extra (``pip install garblecheck[datatrove]``)."""
