@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -55,7 +57,7 @@ def test_quotations_are_judged_like_the_rest(det):
 def test_ignored_words_and_models_without_a_flag_threshold_give_no_context_flags(det):
     quiet = Detector(model=det.spin_model, default_lexicon=False, ignore=["safety"])
     assert _flags(quiet, "The safety forces left at noon.") == []
-    model = SpinModel(**{**det.spin_model.__dict__, "flag_threshold": None})
+    model = dataclasses.replace(det.spin_model, flag_threshold=None)
     assert _flags(Detector(model=model, default_lexicon=False), "The safety forces left at noon.") == []
 
 

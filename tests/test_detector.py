@@ -107,3 +107,14 @@ def test_check_many_matches_single_checks(det):
 def test_module_level_api_uses_the_default_detector():
     assert garblecheck.check("Tons of people fled.") == garblecheck.default_detector().check("Tons of people fled.")
     assert garblecheck.restore("Tons of people fled.") == "Hundreds of people fled."
+
+
+def test_verdict_mt_when_mt_evidence_dominates():
+    det = Detector(model=None, threshold=0.5)
+    det.mt_threshold_ = 0.6
+    assert det._verdict(0.3, 0.9) == "mt"  # only the mt score is past its threshold
+    assert det._verdict(0.99, 0.7) == "garbled"  # both past, spin by far more (log-odds)
+    assert det._verdict(0.55, 0.99) == "mt"
+    assert det._verdict(0.2, 0.5) == "clean" and det._verdict(0.2, None) == "clean"
+    det.mt_threshold_ = None
+    assert det._verdict(0.3, 0.99) == "clean"

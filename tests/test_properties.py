@@ -30,7 +30,8 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 def test_check_never_raises_and_flags_point_at_their_text(text):
     r = DET.check(text)
     assert 0.0 <= r.score <= 1.0
-    assert r.verdict in {"garbled", "clean"}
+    assert r.verdict in {"garbled", "mt", "clean"}
+    assert r.mt_score is None or 0.0 <= r.mt_score <= 1.0
     last = -1
     for f in r.flags:
         assert text[f.start : f.end] == f.text

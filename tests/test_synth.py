@@ -63,3 +63,27 @@ def test_function_words_are_never_spun_and_wrapping_moves_offsets(thesaurus):
     page = out.wrapped(PAGE_FURNITURE[0] + "\n\n", "\n\n" + PAGE_FURNITURE[1])
     assert [page.text[a:b] for a, b, _, _ in page.substitutions] == [out.text[a:b] for a, b, _, _ in out.substitutions]
     assert [y for _, _, y in page.sentence_labels()][0] == 0
+
+
+def test_mt_perturber_damages_function_words_and_marks_each_edit():
+    import random
+
+    from garblecheck.lexicon import Lexicon
+    from garblecheck.synth import MTPerturber
+
+    text = ("The minister said on Monday that the talks with Pakistan were going well. He has discussed the "
+            "issue in detail with officials in Kabul, and the report is due in a week, said Pakistan.")
+    p = MTPerturber(Lexicon.load())
+    seen = set()
+    for seed in range(30):
+        out = p.perturb(text, 0.2, random.Random(seed))
+        assert out.text != text and out.substitutions
+        for a, b, original, op in out.substitutions:
+            seen.add(op)
+            assert 0 <= a < b <= len(out.text)
+        assert "Pakistan were going" in out.text or "Pakistan was going" in out.text  # met first: never respelt
+        assert "Kabul" in out.text and out.text.startswith("The minister")
+    assert seen == {"mt:article_dropped", "mt:article_added", "mt:preposition", "mt:agreement", "mt:calque",
+                    "mt:name_respelt"}
+    only = MTPerturber(Lexicon.load(), operations=["agreement"]).perturb(text, 1.0, random.Random(0))
+    assert {op for *_, op in only.substitutions} == {"mt:agreement"} and "Pakistan was going well. He have" in only.text

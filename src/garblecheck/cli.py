@@ -95,7 +95,7 @@ def _error_record(path: str, reason: str) -> Dict[str, Any]:
 
 def _summary(report: Any) -> Dict[str, Any]:
     """What the text format prints: the report without its per-sentence scores."""
-    return {"score": report.score, "spin_score": report.spin_score, "verdict": report.verdict,
+    return {"score": report.score, "spin_score": report.spin_score, "mt_score": report.mt_score, "verdict": report.verdict,
             "n_words": report.n_words, "flags": [f.to_dict() for f in report.flags]}
 
 
@@ -109,6 +109,8 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
             orig = f["suggestions"][0] if f["suggestions"] else "?"
             yield f"{path}:{f['line']}:{f['col']}: {f['text']} ==> {orig} [{f['rule']}]"
     spin = "" if rec.get("spin_score") is None else f", spin {rec['spin_score']:.3f}"
+    if rec.get("mt_score") is not None:
+        spin += f", mt {rec['mt_score']:.3f}"
     yield (f"{path}: score {rec['score']:.3f} {rec['verdict']} "
            f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words{spin})")
 
@@ -299,8 +301,9 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
 @click.option("--clean", multiple=True, required=True, type=click.Path(exists=True),
               help="Clean documents (JSONL or folder of .txt). Documents a model was trained on are left out.")
 @click.option("--garbled", multiple=True, type=click.Path(exists=True), help="Real garbled documents.")
-@click.option("--simulate", type=click.Choice(["heldout", "train", "none"]), default="heldout", show_default=True,
-              help="Also spin each clean document with held-out or training substitutions.")
+@click.option("--simulate", type=click.Choice(["heldout", "train", "mt", "none"]), default="heldout", show_default=True,
+              help="Also spin each clean document with held-out or training substitutions, or damage it "
+                   "like machine translation (mt: scored by mt_score).")
 @click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
 @click.option("--max-docs", type=click.IntRange(1), default=None, help="Cap on clean documents.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -326,19 +329,27 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
     docs.sort(key=lambda d: d.id)
     if max_docs:
         docs = docs[:max_docs]
-    spinner = None
-    if simulate != "none":
-        from .lexicon import Lexicon
+    from .lexicon import Lexicon
 
-        spinner = Spinner(Thesaurus.load(lexicon=Lexicon.load()), simulate, model_seed)
-    result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs)
+    if simulate == "mt":
+        from .synth import MTPerturber
+        from .train import evaluate_mt
+
+        result = evaluate_mt(det, docs, MTPerturber(Lexicon.load()), density, random.Random(seed))
+    else:
+        spinner = Spinner(Thesaurus.load(lexicon=Lexicon.load()), simulate, model_seed) if simulate != "none" else None
+        result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs)
     result["clean_documents"] = len(docs)
     result["threshold"] = det.threshold_
     if fmt == "json":
         click.echo(json.dumps(result, indent=2))
         return
+    thr = det.mt_threshold_ if simulate == "mt" else det.threshold_
     click.echo(f"clean documents: {len(docs)} (never trained on), garbled: {len(gdocs)}, simulate: {simulate} "
-               f"at density {density}, threshold {det.threshold_:.3f}")
+               f"at density {density}, threshold {thr if thr is not None else float('nan'):.3f}"
+               + (" (mt_score)" if simulate == "mt" else ""))
+    if "called_mt" in result:
+        click.echo(f"called mt: {result['called_mt']['clean']} clean pages, {result['called_mt']['damaged']} damaged pages")
     click.echo(_metrics_line("result", result))
     for level in ("documents", "sentences"):
         m = result.get(level)

@@ -41,6 +41,7 @@ WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words; ASCI
 _RUNS = bytes(c if chr(c).isascii() and (chr(c).isalpha() or chr(c) in "'-\0") else 32 for c in range(256))
 BETA = 2.0
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
+WORD_MIN_COUNT = 3  # a lower-case word seen this often in clean text is English, not a name
 SETTLED = 2  # a word whose bigrams with both neighbours were each seen this often is not scored
 _UNK = 0
 
@@ -85,6 +86,7 @@ class WordTable:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # vocabulary id per word
     prev: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word before, -1 at an edge
     next: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word after, -1 at an edge
+    words: Sequence[str] = ()  # the words as written
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
         """(start, end) in the text of the given word indices."""
@@ -219,6 +221,11 @@ class ContextModel:
         lp = np.log((count + BETA * pb) / (ca + BETA))
         return np.where(a >= 0, lp, np.log(pb))
 
+    def is_word(self, lower: str) -> bool:
+        """Is ``lower`` an English word: seen at least ``WORD_MIN_COUNT`` times in lower case in clean text?"""
+        i = self.index.get(lower.replace("’", "'"))
+        return i is not None and self.unigram[i] >= WORD_MIN_COUNT
+
     def fit(self, prev: int, words: Sequence[int], nxt: int) -> float:
         """log P of the word ids ``words`` between ``prev`` and ``nxt`` (-1: sentence edge), a bigram chain."""
         chain = [prev, *words, nxt]
@@ -268,7 +275,7 @@ class ContextModel:
         counts = np.bincount(sentence, minlength=len(sentences))
         best = np.full(n, -1, dtype=np.int64)
         table = WordTable(sentences, [0] * len(sentences) if starts is None else starts, sentence,
-                          np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n))
+                          np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n), words=words)
         if n == 0:
             return table
         get = self.index.get

@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .lexicon import Lexicon
-from .model import SpinModel, default_model_dir, doc_features, sigmoid
+from .model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid
 from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .restore import RESTORE_MIN_CONFIDENCE, Change, apply_changes, match_case, plan_changes
 from .text import LineIndex, Span, count_words, normalize, sentence_spans, tokenize
@@ -34,11 +34,13 @@ class _Analysis:
         self.ctx_flags: List[Flag] = []  # flags of the context model (apart: the scores count lexicon flags)
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
+        self.mt_logits: Any = None
 
     def features(self) -> Any:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words)
 
 
+NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so this is a suggestion only
 _WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
 _NONSPACE = re.compile(r"\S+")
 
@@ -105,6 +107,7 @@ class Detector:
         if not 0.0 <= float(threshold) <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.threshold_ = float(threshold)
+        self.mt_threshold_ = None if self.spin_model is None else self.spin_model.mt_threshold
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {
@@ -190,7 +193,7 @@ class Detector:
                 top = r
         if top is None:
             return self.check("")
-        return Report(top.score, top.verdict, top.threshold, n_words, tuple(flags), (), top.spin_score)
+        return Report(top.score, top.verdict, top.threshold, n_words, tuple(flags), (), top.spin_score, top.mt_score)
 
     def _analyze(self, docs: Sequence[str]) -> List["_Analysis"]:
         spans = [sentence_spans(t) for t in docs]
@@ -201,7 +204,7 @@ class Detector:
         if model is None:
             return out
         sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
-        z = model.sentence_logits(sentences)
+        z, z_mt = model.sentence_logits_both(sentences)
         bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
         if model.context is not None:  # one pass over the sentences of all texts
             words = model.context.table(sentences, [s.start for sp in spans for s in sp])
@@ -210,6 +213,7 @@ class Detector:
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
             a.logits = z[lo:hi]
+            a.mt_logits = None if z_mt is None else z_mt[lo:hi]
             a.ctx_max = np.zeros(hi - lo)
             if model.context is not None:
                 a.ctx_max = ctx_max[lo:hi]
@@ -217,6 +221,7 @@ class Detector:
                 if model.flag_threshold is not None:
                     a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
                                                       model.flag_threshold)
+                a.ctx_flags += self._name_flags(docs[k], words, word_bounds[k], word_bounds[k + 1])
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
 
@@ -270,6 +275,27 @@ class Detector:
             ))
         return found
 
+    def _name_flags(self, text: str, table: Any, lo: int, hi: int) -> List[Flag]:
+        """``mt`` flags for names respelt within the text (garblecheck.names), offsets from ``table``."""
+        from .names import name_variants
+
+        found = name_variants(table.words[lo:hi], table.sentence[lo:hi], self.spin_model.context.is_word)  # type: ignore[union-attr]
+        if not found:
+            return []
+        lines = LineIndex(text)
+        out = []
+        for (k, suggestion), (start, end) in zip(found, table.offsets([lo + k for k, _ in found])):
+            surface = text[start:end]
+            if surface.endswith(("'s", "’s")):
+                end -= 2
+                surface = surface[:-2]
+            if normalize(surface) in self.lexicon.ignore:
+                continue
+            line, col = lines.line_col(start)
+            out.append(Flag(start=start, end=end, text=surface, suggestions=(suggestion,), kind="mt",
+                            confidence=NAME_CONFIDENCE, rule="mt:name", line=line, col=col))
+        return out
+
     def _report(self, text: str, a: "_Analysis") -> Report:
         all_flags = tuple(sorted([f for fl in a.flags for f in fl] + a.ctx_flags, key=lambda f: (f.start, f.end)))
         lex_sentence = [
@@ -277,6 +303,7 @@ class Detector:
             for s, fl in zip(a.spans, a.flags)
         ]
         spin_score: Optional[float] = None
+        mt_score: Optional[float] = None
         model = self.spin_model
         if model is None:
             score = a.lex_score
@@ -285,9 +312,27 @@ class Detector:
             score, spin_score = model.scores(a.features())
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
+            if a.mt_logits is not None:
+                mt_lex = density_score((f.confidence for f in all_flags if f.kind == "mt" and f.rule != "mt:name"), a.n_words)
+                names = density_score((f.confidence for f in all_flags if f.rule == "mt:name"), a.n_words)
+                mt_score = model.mt_score(mt_features(a.mt_logits, mt_lex, names))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
-        verdict = "garbled" if score >= self.threshold_ else "clean"
-        return Report(score, verdict, self.threshold_, a.n_words, all_flags, sentences, spin_score)
+        return Report(score, self._verdict(score, mt_score), self.threshold_, a.n_words, all_flags, sentences,
+                      spin_score, mt_score)
+
+    def _verdict(self, score: float, mt_score: Optional[float]) -> str:
+        """``garbled`` or ``mt`` when a score reaches its threshold (``mt`` when the mt score is
+        further past its own, in log-odds), else ``clean``."""
+        def margin(p: float, t: float) -> float:
+            p, t = min(max(p, 1e-12), 1 - 1e-12), min(max(t, 1e-12), 1 - 1e-12)
+            return float(np.log(p / (1 - p)) - np.log(t / (1 - t)))
+
+        spin = margin(score, self.threshold_)
+        mt_t = self.mt_threshold_
+        mt = margin(mt_score, mt_t) if mt_score is not None and mt_t is not None else -np.inf
+        if mt >= 0 and mt > spin:
+            return "mt"
+        return "garbled" if score >= self.threshold_ else "clean"
 
     # -- restoration -------------------------------------------------------------------------
 

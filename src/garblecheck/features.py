@@ -71,14 +71,17 @@ def _batches(texts: Sequence[str]):
 
 def ngram_sums(texts: Sequence[str], weights: np.ndarray, n_min: int = 1, n_max: int = 5,
                lowercase: bool = True) -> Tuple[np.ndarray, np.ndarray]:
-    """For each text, the sum of ``weights[bucket]`` over its n-grams, and its n-gram count."""
+    """For each text, the sum of ``weights[bucket]`` over its n-grams, and its n-gram count.
+
+    ``weights`` may have a second axis (one column per linear model): the sums then have one
+    column per model, all gathered in the same pass over the hashes."""
     bits = int(np.log2(len(weights)))
-    sums = np.zeros(len(texts), dtype=np.float64)
+    sums = np.zeros((len(texts),) + weights.shape[1:], dtype=np.float64)
     counts = np.zeros(len(texts), dtype=np.float64)
     for a, z in _batches(texts):
         buf, starts = _concat(texts[a:z], lowercase)
         ends = starts[1:]
-        acc = np.zeros(len(buf), dtype=np.float64)  # per start position: weights of its n-grams
+        acc = np.zeros((len(buf),) + weights.shape[1:], dtype=np.float64)  # per start position: its n-grams' weights
         for n, idx in _buckets(buf, n_min, n_max, bits):
             w = weights[idx]
             if n > 1:  # n-grams that run past the end of their text do not count
@@ -86,7 +89,7 @@ def ngram_sums(texts: Sequence[str], weights: np.ndarray, n_min: int = 1, n_max:
                 w[over[(over >= np.repeat(starts[:-1], n - 1)) & (over < len(idx))]] = 0.0
             acc[: len(idx)] += w
         # each text's sum on its own (not a difference of prefix sums), so it is the same in any batch
-        sums[a:z] = np.add.reduceat(acc, starts[:-1])
+        sums[a:z] = np.add.reduceat(acc, starts[:-1], axis=0)
         counts[a:z] = _counts(starts, n_min, n_max)
     return sums, counts
 

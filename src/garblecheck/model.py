@@ -15,6 +15,15 @@ Sentence and document features (the same functions serve training and scoring)::
               share of sentences with m > 0.5]
     stack  = spin + [lexicon flag-density score]
     spin_score = sigmoid(spin . a + a0)         score = sigmoid(stack . b + b0)
+
+Machine translation has its own n-gram classifier (``mt_weights``, trained on clean sentences
+against machine-translation-like ones from :class:`garblecheck.synth.MTPerturber`) and its own
+stacker::
+
+    v      = sentence logits of the mt classifier
+    mt     = [max v, mean v, mean of the 3 largest v, share of v > 0, log(1 + n_sentences),
+              density score of the mt lexicon flags, density score of respelt names]
+    mt_score = sigmoid(mt . c + c0)
 """
 
 from __future__ import annotations
@@ -34,13 +43,14 @@ from .io import sha256_file
 if TYPE_CHECKING:
     from .context import ContextModel
 
-__all__ = ["SpinModel", "ModelError", "doc_features", "sigmoid", "FORMAT", "FORMAT_VERSION", "default_model_dir"]
+__all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "sigmoid", "FORMAT", "FORMAT_VERSION", "default_model_dir"]
 
 FORMAT = "garblecheck-model"
 FORMAT_VERSION = 1
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
+N_MT_FEATURES = 7
 EMPTY_LOGIT = -10.0
 CONTEXT = "context.npz"
 PathLike = Union[str, Path]
@@ -70,20 +80,29 @@ def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence
                  ctx_max: Optional[np.ndarray] = None, n_words: int = 0) -> np.ndarray:
     """The stacker's input for one document from its sentence logits ``u`` (module docstring)."""
     z = np.asarray(sentence_logits, dtype=np.float64)
-    n = z.size
-    if n == 0:
-        z = np.array([EMPTY_LOGIT])
-    top = np.partition(z, -3)[-3:] if z.size > 3 else z
     e = np.zeros(0) if ctx_evidence is None else np.asarray(ctx_evidence, dtype=np.float64)
     m = np.zeros(0) if ctx_max is None else np.asarray(ctx_max, dtype=np.float64)
     per100 = 100.0 / (n_words + 50)
     top_e = (np.partition(e, -5)[-5:] if e.size > 5 else e) if e.size else np.zeros(1)
-    return np.array([
-        z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n),
+    return np.array(_top_stats(z) + [
         e.sum() * per100, (e > 0.5).sum() * per100, (e > 0.8).sum() * per100, top_e.mean(),
         float((m > 0.5).mean()) if m.size else 0.0,
         lexicon_score,
     ])
+
+
+def _top_stats(z: np.ndarray) -> list:
+    """[max, mean, mean of the 3 largest, share above 0, log(1 + n)] of sentence logits."""
+    n = z.size
+    if n == 0:
+        z = np.array([EMPTY_LOGIT])
+    top = np.partition(z, -3)[-3:] if z.size > 3 else z
+    return [z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n)]
+
+
+def mt_features(mt_logits: np.ndarray, mt_lexicon_score: float, name_score: float) -> np.ndarray:
+    """The mt stacker's input for one document (module docstring)."""
+    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lexicon_score, name_score])
 
 
 def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:
@@ -125,12 +144,18 @@ class SpinModel:
     sent_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0]))
     sent_intercept: float = 0.0
     context: Optional["ContextModel"] = None
+    mt_weights: Optional[np.ndarray] = None  # float32, 2**bits n-gram weights of the mt classifier
+    mt_bias: float = 0.0
+    mt_coef: np.ndarray = field(default_factory=lambda: np.zeros(N_MT_FEATURES))
+    mt_intercept: float = 0.0
+    mt_threshold: Optional[float] = None
     threshold: float = 0.5
     flag_threshold: Optional[float] = None  # context-model evidence that makes a word a flag (None: no such flags)
     n_min: int = 1
     n_max: int = 5
     lowercase: bool = True
     manifest: Dict[str, Any] = field(default_factory=dict)
+    _both: Optional[np.ndarray] = field(default=None, init=False, repr=False, compare=False)  # [weights, mt_weights]
 
     @property
     def bits(self) -> int:
@@ -143,6 +168,20 @@ class SpinModel:
         """Linear scores of sentences through the matrix-free fast path."""
         sums, counts = ngram_sums(sentences, self.weights, self.n_min, self.n_max, self.lowercase)
         return self.bias + sums / np.sqrt(np.maximum(counts, 1.0))
+
+    def sentence_logits_both(self, sentences: Sequence[str]) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        """Spin and mt sentence logits, both from one pass over the n-gram hashes (mt: None
+        without an mt classifier)."""
+        if self.mt_weights is None:
+            return self.sentence_logits(sentences), None
+        if self._both is None:
+            self._both = np.ascontiguousarray(np.column_stack([self.weights, self.mt_weights]))
+        sums, counts = ngram_sums(sentences, self._both, self.n_min, self.n_max, self.lowercase)
+        scale = np.sqrt(np.maximum(counts, 1.0))
+        return self.bias + sums[:, 0] / scale, self.mt_bias + sums[:, 1] / scale
+
+    def mt_score(self, features: np.ndarray) -> float:
+        return float(sigmoid(features @ self.mt_coef + self.mt_intercept))
 
     def combined_logits(self, logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
         """Sentence logits ``u`` from the n-gram logits and the context maxima."""
@@ -166,6 +205,12 @@ class SpinModel:
             "stack_intercept": np.array([self.stack_intercept], dtype=np.float64),
             "sent_coef": np.asarray(self.sent_coef, dtype=np.float64),
             "sent_intercept": np.array([self.sent_intercept], dtype=np.float64),
+            **({} if self.mt_weights is None else {
+                "mt_weights": self.mt_weights.astype(np.float32),
+                "mt_bias": np.array([self.mt_bias], dtype=np.float64),
+                "mt_coef": np.asarray(self.mt_coef, dtype=np.float64),
+                "mt_intercept": np.array([self.mt_intercept], dtype=np.float64),
+            }),
         }
 
     def save(self, directory: PathLike, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -191,6 +236,7 @@ class SpinModel:
             "featurizer": self.featurizer_params(),
             "threshold": self.threshold,
             "context_flag_threshold": self.flag_threshold,
+            "mt_threshold": self.mt_threshold,
             **(extra or {}),
             **files,
         }
@@ -236,6 +282,11 @@ class SpinModel:
                 sent_coef=arrays["sent_coef"].astype(np.float64),
                 sent_intercept=float(arrays["sent_intercept"][0]),
                 context=context,
+                mt_weights=arrays["mt_weights"].astype(np.float32) if "mt_weights" in arrays else None,
+                mt_bias=float(arrays["mt_bias"][0]) if "mt_bias" in arrays else 0.0,
+                mt_coef=arrays["mt_coef"].astype(np.float64) if "mt_coef" in arrays else np.zeros(N_MT_FEATURES),
+                mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
+                mt_threshold=None if manifest.get("mt_threshold") is None else float(manifest["mt_threshold"]),
                 threshold=float(manifest["threshold"]),
                 flag_threshold=None if manifest.get("context_flag_threshold") is None
                 else float(manifest["context_flag_threshold"]),
@@ -247,7 +298,9 @@ class SpinModel:
         except (KeyError, IndexError, TypeError, ValueError) as e:
             raise ModelError(f"{where}: missing or malformed field {e}") from None
         if w.ndim != 1 or len(w) != 1 << int(feat["bits"]) or model.spin_coef.shape != (N_SPIN_FEATURES,) \
-                or model.stack_coef.shape != (N_SPIN_FEATURES + 1,) or model.sent_coef.shape != (2,):
+                or model.stack_coef.shape != (N_SPIN_FEATURES + 1,) or model.sent_coef.shape != (2,) \
+                or model.mt_coef.shape != (N_MT_FEATURES,) \
+                or (model.mt_weights is not None and model.mt_weights.shape != w.shape):
             raise ModelError(f"{where}: array shapes do not match the manifest")
         if not (np.isfinite(w).all() and np.isfinite(model.stack_coef).all() and np.isfinite(model.spin_coef).all()):
             raise ModelError(f"{where}: weights contain NaN or infinity")

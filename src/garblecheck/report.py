@@ -68,12 +68,13 @@ class Report:
     """The result of checking one text."""
 
     score: float
-    verdict: str  # "garbled" | "clean"
+    verdict: str  # "garbled" | "mt" (garbled, by machine translation) | "clean"
     threshold: float
     n_words: int
     flags: Tuple[Flag, ...] = field(default_factory=tuple)
     sentences: Tuple[SentenceScore, ...] = field(default_factory=tuple)
     spin_score: Optional[float] = None  # the n-gram classifier's own document probability
+    mt_score: Optional[float] = None  # probability of machine-translation damage (None without an mt model)
 
     @property
     def garbled(self) -> bool:
@@ -84,6 +85,7 @@ class Report:
         return {
             "score": self.score,
             "spin_score": self.spin_score,
+            "mt_score": self.mt_score,
             "verdict": self.verdict,
             "threshold": self.threshold,
             "n_words": self.n_words,

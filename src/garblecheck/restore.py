@@ -76,11 +76,12 @@ def _article_for(word: str) -> str:
 
 def plan_changes(text: str, flags: Sequence[Flag], min_confidence: float = RESTORE_MIN_CONFIDENCE) -> List[Change]:
     """One change per confident flag (top suggestion, case kept); an adjacent "a"/"an" that the
-    change would make wrong is rewritten in the same step."""
+    change would make wrong is rewritten in the same step. Names are never rewritten: a respelt
+    name (``mt:name``) keeps its suggestion for a person to check."""
     changes: List[Change] = []
     prev_end = 0
     for f in sorted(flags, key=lambda f: f.start):
-        if f.confidence < min_confidence or not f.suggestions or f.start < prev_end:
+        if f.confidence < min_confidence or not f.suggestions or f.start < prev_end or f.rule == "mt:name":
             continue
         start, after = f.start, f.suggestions[0]
         m = _ARTICLE_RE.search(text, max(prev_end, f.start - 8), f.start)

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from .restore import match_case
 from .text import sentence_spans, tokenize
 
-__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "SpunText", "is_heldout", "PAGE_FURNITURE"]
+__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "SpunText", "is_heldout", "PAGE_FURNITURE", "MTPerturber", "MT_OPERATIONS"]
 
 STOPWORDS = frozenset(
     """a about above after again against all almost also although always am among an and another any are
@@ -223,6 +223,116 @@ class Spinner:
             pieces.append(text[pos:a])
             out_len += a - pos
             subs.append((out_len, out_len + len(repl), text[a:b], lemma))
+            pieces.append(repl)
+            out_len += len(repl)
+            pos = b
+        pieces.append(text[pos:])
+        return SpunText("".join(pieces), tuple(subs))
+
+
+# Machine-translation damage that needs no dictionary: the function-word slips of translation from
+# languages without articles or with other prepositions and agreement.
+ARTICLES = frozenset(("the", "a", "an"))
+# swaps among the common prepositions only: a rarer replacement ("towards", "upon") would teach the
+# classifier that the word itself is a sign of machine translation
+PREPOSITIONS = {
+    "in": ("on", "at"), "on": ("in", "at"), "at": ("in", "on"), "to": ("for", "in"), "for": ("to", "of"),
+    "of": ("for", "from"), "with": ("by", "from"), "from": ("of", "by"), "by": ("with", "from"),
+    "about": ("on", "of"), "into": ("in", "to"), "over": ("on", "in"), "against": ("to", "on"),
+}
+AGREEMENT = {"is": "are", "are": "is", "has": "have", "have": "has", "was": "were", "were": "was", "does": "do",
+             "do": "does", "this": "these", "these": "this"}
+MT_OPERATIONS = ("article_dropped", "article_added", "preposition", "agreement", "calque", "name_respelt")
+_RESPELL = (("r", "l"), ("l", "r"), ("e", "i"), ("i", "e"), ("o", "u"), ("u", "o"), ("k", "q"), ("s", "z"),
+            ("v", "w"), ("w", "v"), ("h", ""))
+
+
+def respell(name: str, rng: random.Random) -> str:
+    """``name`` as a transliteration might respell it: one letter of a confusable pair swapped
+    (r/l, e/i, o/u, k/q, s/z, v/w) or an h dropped, never the first letter."""
+    options = [(i, new) for i, c in enumerate(name) if i > 0 for old, new in _RESPELL if c == old]
+    if not options:
+        return name[0] + name[1:] + name[-1]  # a doubled last letter
+    i, new = rng.choice(options)
+    return name[:i] + new + name[i + 1 :]
+
+
+class MTPerturber:
+    """Turn clean text into machine-translation-like text: articles dropped or added before names,
+    prepositions and agreement swapped, calques from the ``mt`` lexicon read backwards
+    ("discuss" -> "discuss about"), and a name met before respelt ("Rehman" -> "Reman"). ``operations`` chooses which kinds of damage to do, so an
+    evaluation can hold some out. Names, numbers and sentence openers are never touched."""
+
+    def __init__(self, lexicon: Optional[object] = None, operations: Sequence[str] = MT_OPERATIONS) -> None:
+        bad = set(operations) - set(MT_OPERATIONS)
+        if bad:
+            raise ValueError(f"unknown operations: {', '.join(sorted(bad))}")
+        self.operations = tuple(operations)
+        self.calques: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+        for e in lexicon or ():  # type: ignore[attr-defined]
+            if e.kind == "mt" and e.condition is None:
+                words = tuple(e.originals[0].lower().split())
+                if all(w.isalpha() for w in words):
+                    self.calques.setdefault(words[0], []).append((words, e.key))
+
+    def _edits(self, text: str) -> Tuple[List[Tuple[int, int, str, str, str]], int]:
+        """Possible edits ``(start, end, replacement, original, operation)`` and the word count."""
+        out: List[Tuple[int, int, str, str, str]] = []
+        n_words = 0
+        ops = set(self.operations)
+        seen_names: set = set()
+        for span in sentence_spans(text):
+            toks = tokenize(text, span.start, span.end)
+            for i, t in enumerate(toks):
+                if t.kind != "word":
+                    continue
+                n_words += 1
+                nxt = toks[i + 1] if i + 1 < len(toks) else None
+                if t.protected:
+                    prev = toks[i - 1] if i else None
+                    if "name_respelt" in ops and t.text in seen_names and len(t.text) >= 5 and t.text[1:].islower():
+                        out.append((t.start, t.end, "", t.text, "name_respelt"))  # a name met before, respelt
+                    seen_names.add(t.text)
+                    if "article_added" in ops and prev is not None and not prev.protected and prev.norm not in ARTICLES \
+                            and prev.kind == "word" and t.text[:1].isupper():
+                        out.append((t.start, t.start, "the ", "", "article_added"))
+                    continue
+                if i == 0:
+                    continue
+                if "article_dropped" in ops and t.norm in ARTICLES and nxt is not None and nxt.kind == "word":
+                    out.append((t.start, nxt.start, "", t.text, "article_dropped"))
+                elif "preposition" in ops and t.norm in PREPOSITIONS:
+                    out.append((t.start, t.end, "", t.text, "preposition"))  # replacement chosen when applied
+                elif "agreement" in ops and t.norm in AGREEMENT:
+                    out.append((t.start, t.end, match_case(t.text, AGREEMENT[t.norm]), t.text, "agreement"))
+                if "calque" in ops:
+                    for words, spun in self.calques.get(t.norm, ()):
+                        j = i + len(words) - 1
+                        if j < len(toks) and all(toks[i + k].norm == w and not toks[i + k].protected
+                                                 for k, w in enumerate(words)):
+                            out.append((t.start, toks[j].end, match_case(t.text, spun), text[t.start : toks[j].end], "calque"))
+                            break
+        return out, n_words
+
+    def perturb(self, text: str, density: float, rng: random.Random) -> SpunText:
+        """Damage about ``density`` of the words; ``substitutions`` mark each edit in the new text."""
+        edits, n_words = self._edits(text)
+        want = density * n_words
+        k = min(len(edits), int(want) + (1 if rng.random() < want - int(want) else 0))
+        chosen = sorted(rng.sample(edits, k), key=lambda e: (e[0], e[1]))
+        pieces: List[str] = []
+        subs = []
+        pos = out_len = 0
+        for a, b, repl, original, op in chosen:
+            if a < pos:
+                continue  # overlaps the edit before
+            if op == "preposition":
+                repl = match_case(original, rng.choice(PREPOSITIONS[original.lower()]))
+            elif op == "name_respelt":
+                repl = respell(original, rng)
+            pieces.append(text[pos:a])
+            out_len += a - pos
+            subs.append((out_len, out_len + max(len(repl), 1), original, f"mt:{op}"))
             pieces.append(repl)
             out_len += len(repl)
             pos = b

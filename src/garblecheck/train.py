@@ -22,7 +22,7 @@ from .features import CharNgramHasher
 from .io import sha256_file
 from .context import ContextModel
 from .model import N_SPIN_FEATURES, SpinModel, sentence_inputs
-from .synth import PAGE_FURNITURE, Spinner, SpunText, Thesaurus
+from .synth import PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
 
@@ -100,6 +100,10 @@ class TrainConfig:
     spins_per_doc: int = 2
     clean_fpr: float = 0.0
     clean_flag_rate: float = 0.5e-4  # context flags per word allowed on clean calibration pages
+    mt_density_range: Tuple[float, float] = (0.03, 0.15)  # share of words an MT-like page has damaged
+    mt_eval_density: float = 0.06
+    max_mt_train_docs: int = 5000
+    clean_mt_fpr: float = 0.002  # share of clean calibration excerpts allowed above the mt threshold (pages: none)
 
 
 def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
@@ -181,9 +185,12 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int) -> Tuple[np.ndarray, 
     return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
 
 
-def _simulate(docs: Sequence[Doc], spinner: Spinner, density: Optional[float], cfg: TrainConfig, rng: random.Random,
-              extra_garbled: Sequence[Doc] = ()) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
-    """Clean pages (label 0) and their spun copies (label 1); ``density`` None draws from the range."""
+Damage = Callable[[str, float, random.Random], SpunText]  # Spinner.spin or MTPerturber.perturb
+
+
+def _simulate(docs: Sequence[Doc], damage: Damage, density: Optional[float], density_range: Tuple[float, float],
+              rng: random.Random, extra_garbled: Sequence[Doc] = ()) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
+    """Clean pages (label 0) and their damaged copies (label 1); ``density`` None draws from the range."""
     texts: List[str] = []
     labels: List[int] = []
     spun_docs: List[Optional[SpunText]] = []
@@ -192,7 +199,7 @@ def _simulate(docs: Sequence[Doc], spinner: Spinner, density: Optional[float], c
         texts.append(page.text)
         labels.append(0)
         spun_docs.append(page)
-        s = spinner.spin(d.text, density if density is not None else rng.uniform(*cfg.density_range), rng)
+        s = damage(d.text, density if density is not None else rng.uniform(*density_range), rng)
         if s.substitutions:
             s = _with_furniture(s, rng)
             texts.append(s.text)
@@ -245,12 +252,19 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     del X
     weights = clf.coef_[0].astype(np.float32)
     bias = float(clf.intercept_[0])
+    perturber = MTPerturber(lexicon)
+    mt_texts, mt_y = mt_sentence_dataset(train_docs[: cfg.max_mt_train_docs], perturber, spinner, cfg, rng)
+    log(f"mt sentences: {len(mt_texts)} ({int(mt_y.sum())} damaged)")
+    mt_clf = SGDClassifier(loss="log_loss", alpha=cfg.alpha, max_iter=cfg.epochs, tol=None, shuffle=True,
+                           random_state=cfg.seed, average=False)
+    mt_clf.fit(hasher.transform(mt_texts), mt_y)
     context = ContextModel.build((d.text for d in by_split["train"]), thesaurus.reverse_single_words())
     log(f"context: {len(context.vocab)} words, {len(context.bigram_keys)} bigrams, {len(context.alt_ids)} alternatives")
     model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_SPIN_FEATURES + 1), 0.0,
-                      context=context, n_min=cfg.n_min, n_max=cfg.n_max)
+                      context=context, n_min=cfg.n_min, n_max=cfg.n_max,
+                      mt_weights=mt_clf.coef_[0].astype(np.float32), mt_bias=float(mt_clf.intercept_[0]))
 
-    ctexts, clabels, cspun = _simulate(calib_docs, spinner, None, cfg, rng, extra_garbled=gdocs)
+    ctexts, clabels, cspun = _simulate(calib_docs, spinner.spin, None, cfg.density_range, rng, extra_garbled=gdocs)
     tokens_X, tokens_y = token_dataset(context, ctexts, cspun)
     context.token_coef, context.token_intercept = _fit_logistic(tokens_X, tokens_y, cfg.seed)
     token_calibration = {"tokens": int(len(tokens_y)), "brier": float(np.mean((context.token_probability(tokens_X) - tokens_y) ** 2)),
@@ -279,7 +293,24 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     clean_scores = np.sort(calib_scores[ylab == 0])
     k = min(len(clean_scores) - 1, int(np.floor(len(clean_scores) * (1 - cfg.clean_fpr))))
     model.threshold = float(min(0.99, max(0.5, clean_scores[k] + 1e-6)))
+    mtexts, mlabels, mspun = _simulate(calib_docs, perturber.perturb, None, cfg.mt_density_range, rng)
+    # pages (clean and spun ones are the negatives: the mt score tells machine translation from
+    # spinning too) and excerpts of one to three sentences, so that short texts are not over-read
+    excerpts = [_excerpt(s, rng) for s in mspun if s is not None]
+    mt_texts_cal = ctexts + [t for t, y_ in zip(mtexts, mlabels) if y_ == 1] + [t for t, _ in excerpts]
+    my = np.array([0] * len(ctexts) + [1] * (len(mt_texts_cal) - len(ctexts) - len(excerpts)) + [y_ for _, y_ in excerpts])
+    mX = np.array(mt_rows_of(det, mt_texts_cal))
+    model.mt_coef, model.mt_intercept = _fit_logistic(mX, my, cfg.seed)
+    mt_scores = np.array([model.mt_score(r) for r in mX])
+    # above every clean calibration page, and above all but clean_mt_fpr of the clean excerpts
+    clean_pages = mt_scores[: len(ctexts)][ylab == 0]
+    clean_excerpts = mt_scores[len(mt_texts_cal) - len(excerpts) :][my[len(mt_texts_cal) - len(excerpts) :] == 0]
+    top = max(clean_pages.max(), np.quantile(clean_excerpts, 1 - cfg.clean_mt_fpr) if len(clean_excerpts) else 0.0)
+    model.mt_threshold = float(min(0.99, max(0.5, top + 1e-6)))
+    log(f"mt threshold {model.mt_threshold:.4f}")
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
+                   "mt_brier": float(np.mean((mt_scores - my) ** 2)), "mt_reliability": reliability(mt_scores, my),
+                   "mt_threshold": model.mt_threshold,
                    "threshold": model.threshold, "documents": int(len(ylab)), "context_tokens": token_calibration,
                    "context_flag_threshold": model.flag_threshold}
 
@@ -290,6 +321,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
             Detector(model=model), test_docs, Spinner(thesaurus, vocab, cfg.seed), cfg.eval_density,
             random.Random(cfg.seed + 7),
         )
+    metrics["mt_damage"] = evaluate_mt(Detector(model=model), test_docs, perturber, cfg.mt_eval_density,
+                                       random.Random(cfg.seed + 7))
     manifest_extra = {
         "training": {
             "seed": cfg.seed,
@@ -354,6 +387,79 @@ def binary_metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> 
     }
 
 
+def _excerpt(page: SpunText, rng: random.Random) -> Tuple[str, int]:
+    """One to three consecutive sentences of ``page``, labelled 1 if any holds damage."""
+    sentences = page.sentence_labels()
+    k = rng.randint(1, 3)
+    i = rng.randrange(max(1, len(sentences) - k + 1))
+    run = sentences[i : i + k]
+    return page.text[run[0][0] : run[-1][1]], int(any(y_ for _, _, y_ in run))
+
+
+def mt_sentence_dataset(docs: Sequence[Doc], perturber: MTPerturber, spinner: Spinner, cfg: TrainConfig,
+                        rng: random.Random) -> Tuple[List[str], np.ndarray]:
+    """Sentences for the mt classifier: clean ones and spun ones (0) against MT-damaged ones (1)."""
+    from .text import sentence_spans
+
+    texts: List[str] = []
+    labels: List[int] = []
+    for d in docs:
+        for s in sentence_spans(d.text):
+            texts.append(d.text[s.start : s.end])
+            labels.append(0)
+        for damaged, positive in ((perturber.perturb(d.text, rng.uniform(*cfg.mt_density_range), rng), 1),
+                                  (spinner.spin(d.text, rng.uniform(*cfg.density_range), rng), 0)):
+            for a, b, y in damaged.sentence_labels():
+                if y:  # only sentences the damage reached
+                    texts.append(damaged.text[a:b])
+                    labels.append(positive)
+    for f in PAGE_FURNITURE:
+        texts.append(f)
+        labels.append(0)
+    return texts, np.array(labels, dtype=np.int8)
+
+
+def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
+    """The mt stacker's input row of each text, through the real engine."""
+    from .model import mt_features
+    from .report import density_score
+
+    rows = []
+    for t, a in zip(texts, det._analyze(texts)):
+        r = det._report(t, a)
+        mt_lex = density_score((f.confidence for f in r.flags if f.kind == "mt" and f.rule != "mt:name"), r.n_words)
+        names = density_score((f.confidence for f in r.flags if f.rule == "mt:name"), r.n_words)
+        rows.append(mt_features(a.mt_logits, mt_lex, names))
+    return rows
+
+
+def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: float, rng: random.Random) -> Dict[str, Any]:
+    """Clean pages against MT-damaged copies: document metrics of ``mt_score`` at the model's mt
+    threshold, and sentence ROC AUC of the mt classifier; plus how often each kind of page is
+    called ``mt``."""
+    from .model import sigmoid
+
+    texts, labels, damaged = _simulate(docs, perturber.perturb, density, (density, density), rng)
+    reports = det.check_many(texts)
+    scores = np.array([r.mt_score if r.mt_score is not None else 0.0 for r in reports])
+    y = np.array(labels)
+    thr = det.mt_threshold_ if det.mt_threshold_ is not None else 0.5
+    out: Dict[str, Any] = {"documents": binary_metrics(scores, y, thr), "density": density,
+                           "called_mt": {"clean": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 0),
+                                         "damaged": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 1)}}
+    sent_p: List[float] = []
+    sent_y: List[int] = []
+    for a, s in zip(det._analyze(texts), damaged):
+        gold = [y_ for _, _, y_ in s.sentence_labels()] if s is not None else []
+        if a.mt_logits is not None and len(gold) == len(a.mt_logits):
+            sent_p.extend(sigmoid(a.mt_logits).tolist())
+            sent_y.extend(gold)
+    if sent_y:
+        out["sentences"] = binary_metrics(np.array(sent_p), np.array(sent_y), 0.5)
+    out["reliability"] = reliability(scores, y)
+    return out
+
+
 def flag_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequence[Optional[SpunText]]) -> Dict[str, Any]:
     """Flags against the simulated substitutions: precision (flags that cover a substitution),
     recall (substitutions under a flag), how often the top suggestion is the original wording,
@@ -403,7 +509,7 @@ def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density:
              garbled: Sequence[Doc] = ()) -> Dict[str, Any]:
     """Document and sentence metrics: clean pages against their spun copies (and real garbled docs)."""
     if spinner is not None:
-        texts, labels, spun = _simulate(docs, spinner, density, TrainConfig(), rng, extra_garbled=garbled)
+        texts, labels, spun = _simulate(docs, spinner.spin, density, TrainConfig().density_range, rng, extra_garbled=garbled)
     else:
         texts = [d.text for d in docs] + [d.text for d in garbled]
         labels = [0] * len(docs) + [1] * len(garbled)
