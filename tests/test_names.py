@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from garblecheck.context import sentence_words
-from garblecheck.names import distance, name_variants, skeleton
+from garblecheck.names import distance, name_variants, name_words, skeleton
 from garblecheck.text import sentence_spans
 
 ENGLISH = {"officials", "the", "black", "state", "said", "he", "she", "they", "in", "a", "of", "trade"}
@@ -11,7 +11,8 @@ ENGLISH = {"officials", "the", "black", "state", "said", "he", "she", "they", "i
 
 def variants(text: str):
     words, sentence = sentence_words([text[s.start : s.end] for s in sentence_spans(text)])
-    return [(words[k], m) for k, m in name_variants(words, sentence, lambda w: w in ENGLISH)]
+    names = name_words(words, range(len(words)), lambda w: w in ENGLISH)
+    return [(words[k], m) for k, m in name_variants(words, sentence, names)]
 
 
 def test_a_respelt_name_is_flagged_with_the_better_supported_form():

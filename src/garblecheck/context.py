@@ -87,6 +87,7 @@ class WordTable:
     prev: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word before, -1 at an edge
     next: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word after, -1 at an edge
     words: Sequence[str] = ()  # the words as written
+    known: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # found in the vocabulary as written
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
         """(start, end) in the text of the given word indices."""
@@ -281,6 +282,7 @@ class ContextModel:
         get = self.index.get
         ids = np.fromiter(map(get, words, repeat(-1, n)), dtype=np.int64, count=n)  # the vocabulary is lower case
         lower = ids >= 0  # found as written: a known lower-case word (names never are)
+        table.known = lower
         # other words count as unknown, except a sentence's first word ("The", "Officials")
         firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])[counts > 0] if n else np.zeros(0, np.int64)
         ids[~lower] = _UNK

@@ -277,9 +277,12 @@ class Detector:
 
     def _name_flags(self, text: str, table: Any, lo: int, hi: int) -> List[Flag]:
         """``mt`` flags for names respelt within the text (garblecheck.names), offsets from ``table``."""
-        from .names import name_variants
+        from .names import name_variants, name_words
 
-        found = name_variants(table.words[lo:hi], table.sentence[lo:hi], self.spin_model.context.is_word)  # type: ignore[union-attr]
+        words = table.words[lo:hi]
+        unknown = np.flatnonzero(~table.known[lo:hi]).tolist()  # names are never lower-case vocabulary words
+        names = name_words(words, unknown, self.spin_model.context.is_word)  # type: ignore[union-attr]
+        found = name_variants(words, table.sentence[lo:hi], names)
         if not found:
             return []
         lines = LineIndex(text)

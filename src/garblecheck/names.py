@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Sequence, Tuple
 
-__all__ = ["name_variants", "distance", "skeleton"]
+__all__ = ["name_words", "name_variants", "distance", "skeleton"]
 
 _CHEAP = {frozenset(p) for p in ("rl", "vw", "ie", "iy", "ey", "ij", "ou", "kq", "kc", "cq", "sz", "td", "bp")}
 _CLASS = str.maketrans("lwyejuqczdp", "rviiiokksbb")
@@ -74,14 +74,25 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def name_variants(words: Sequence[str], sentence: Sequence[int], is_word: Callable[[str], bool]) -> List[Tuple[int, str]]:
-    """``(word index, the form it should probably be)`` for each name in ``words`` (with the
-    sentence index of each word) that looks like a respelling of a better-supported name.
-    ``is_word(lower)`` says whether a lower-case word is English."""
-    names: List[int] = []
-    for k, w in enumerate(words):
-        if w[:1].isupper() and not w.isupper() and not is_word(_key(w).lower()):
-            names.append(k)
+def name_words(words: Sequence[str], candidates: Iterable[int], is_word: Callable[[str], bool]) -> List[int]:
+    """The indices among ``candidates`` of words that are names: capitalised (not ALL CAPS) and,
+    without a possessive ``'s``, not an English word (``is_word(lower)``)."""
+    decided: Dict[str, bool] = {}
+    out = []
+    for k in candidates:
+        w = words[k]
+        name = decided.get(w)
+        if name is None:
+            name = decided[w] = w[:1].isupper() and not w.isupper() and not is_word(_key(w).lower())
+        if name:
+            out.append(k)
+    return out
+
+
+def name_variants(words: Sequence[str], sentence: Sequence[int], names: Sequence[int]) -> List[Tuple[int, str]]:
+    """``(word index, the form it should probably be)`` for each of the ``names`` (indices into
+    ``words``, see :func:`name_words`; ``sentence`` gives each word's sentence) that looks like a
+    respelling of a better-supported name."""
     if len(names) < 2:
         return []
     support: Counter = Counter()
@@ -90,8 +101,7 @@ def name_variants(words: Sequence[str], sentence: Sequence[int], is_word: Callab
     as_set = set(names)
     for k in names:
         key = _key(words[k])
-        neighbour = any(j in as_set and sentence[j] == sentence[k] for j in (k - 1, k + 1))
-        alone[k] = not neighbour
+        alone[k] = not any(j in as_set and sentence[j] == sentence[k] for j in (k - 1, k + 1))
         count[key] += 1
         support[key] += 1 if alone[k] else 2
     groups: Dict[str, List[str]] = {}
@@ -110,4 +120,6 @@ def name_variants(words: Sequence[str], sentence: Sequence[int], is_word: Callab
                 continue
             if distance(v, top) <= MAX_DISTANCE:
                 fix[v] = top
+    if not fix:
+        return []
     return [(k, fix[_key(words[k])]) for k in names if alone[k] and _key(words[k]) in fix]
