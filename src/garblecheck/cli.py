@@ -142,7 +142,7 @@ def _score_item(det: Any, item: Any, fmt: str, max_bytes: int) -> Tuple[Dict[str
 _WORKER_DETECTORS: Dict[str, Any] = {}
 
 
-def _score_batch(params: Dict[str, Any], items: List[Any], fmt: str, max_bytes: int) -> List[Tuple[Dict[str, Any], Optional[str]]]:
+def _score_batch(params: Dict[str, Any], items: List[Any], *, fmt: str, max_bytes: int) -> List[Tuple[Dict[str, Any], Optional[str]]]:
     """:func:`_score_item` for a batch, in a joblib worker that builds its detector once."""
     from .detector import Detector
 
@@ -175,10 +175,13 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
     if jobs == 1 or "-" in paths:
         results = (_score_item(det, item, fmt, max_bytes) for item in items)
     else:
-        from joblib import Parallel, delayed
+        from functools import partial
 
-        pool = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        done = pool(delayed(_score_batch)(det.get_params(), b, fmt, max_bytes) for b in batched(items, 16))
+        from .hook import ordered_map
+
+        params = det.get_params()
+        _WORKER_DETECTORS[json.dumps(params, sort_keys=True, default=str)] = det  # forked workers start with it
+        done = ordered_map(partial(_score_batch, params, fmt=fmt, max_bytes=max_bytes), batched(items, 16), jobs)
         results = (r for batch in done for r in batch)
     try:
         for rec, warning in results:
@@ -410,7 +413,7 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     field are rejected with an error reason and the raw line kept. Exit 0 on success, 2 when an
     input or output cannot be opened.
     """
-    from .hook import PreIngestFilter, filter_lines_batch, warm_up
+    from .hook import PreIngestFilter, filter_lines_batch, ordered_map, share
 
     if accepted == rejected and accepted != "-":
         raise click.UsageError("--accepted and --rejected must be different files")
@@ -418,11 +421,6 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     flt = PreIngestFilter(threshold=dp["threshold"], action=action, text_field=text_field,
                           model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
                           lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"])
-    params = flt.get_params()
-    if jobs > 1:  # workers start and load the model while this process checks it
-        from joblib import Parallel, delayed
-
-        warming = Parallel(n_jobs=jobs, return_as="generator_unordered")(delayed(warm_up)(params) for _ in range(jobs))
     flt._detector = _build(dp)  # a bad model or lexicon stops here, with one line and exit code 2
     try:
         if input_path == "-":
@@ -456,10 +454,9 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     if jobs == 1:
         results: Iterable[List[Tuple[bool, bool, bytes]]] = (flt.filter_lines(b) for b in batches)
     else:
-        for _ in warming:
-            pass
-        results = Parallel(n_jobs=jobs, return_as="generator", pre_dispatch="2*n_jobs")(
-            delayed(filter_lines_batch)(params, b) for b in batches)
+        from functools import partial
+
+        results = ordered_map(partial(filter_lines_batch, share(flt)), batches, jobs)
     try:
         for result in results:
             for ok, error, line in result:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from functools import partial
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .io import batched
 from .report import Report
@@ -187,11 +188,7 @@ class PreIngestFilter:
             for batch in batches:
                 yield from self.decide_many(batch)
             return
-        from joblib import Parallel, delayed
-
-        params = self.get_params()
-        run = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        for result in run(delayed(_decide_batch)(params, batch) for batch in batches):
+        for result in ordered_map(partial(_decide_batch, share(self)), batches, n_jobs):
             yield from result
 
     # -- JSONL lines -----------------------------------------------------------------------------
@@ -259,9 +256,25 @@ def _worker_filter(params: Dict[str, Any]) -> PreIngestFilter:
     return _WORKER_FILTERS[key]
 
 
-def warm_up(params: Dict[str, Any]) -> None:
-    """Load the filter for ``params`` in this (worker) process ahead of its first batch."""
-    _worker_filter(params).detector
+def share(flt: PreIngestFilter) -> Dict[str, Any]:
+    """Register ``flt`` (its model loaded) as this process's filter for its parameters, so worker
+    processes forked from here start with it, and return the parameters."""
+    flt.detector  # noqa: B018 - load it before the workers fork
+    params = flt.get_params()
+    _WORKER_FILTERS[json.dumps(params, sort_keys=True, default=str)] = flt
+    return params
+
+
+def ordered_map(fn: Callable[[Any], Any], batches: Iterable[Any], n_jobs: int, window: int = 8) -> Iterator[Any]:
+    """``fn(batch)`` for each batch, in input order, in ``n_jobs`` worker processes (joblib's
+    multiprocessing backend). Batches go out ``window * n_jobs`` at a time, so memory stays bounded
+    on any stream. Where processes fork (Linux), workers inherit what this process has loaded, such
+    as a model registered with :func:`share`, and start at once."""
+    from joblib import Parallel, delayed
+
+    with Parallel(n_jobs=n_jobs, backend="multiprocessing") as pool:
+        for chunk in batched(batches, window * n_jobs):
+            yield from pool(delayed(fn)(b) for b in chunk)
 
 
 def _decide_batch(params: Dict[str, Any], batch: List[Item]) -> List[Decision]:
