@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from garblecheck.context import sentence_words
 from garblecheck.names import distance, name_variants, name_words, skeleton
 from garblecheck.text import sentence_spans
@@ -11,7 +13,7 @@ ENGLISH = {"officials", "the", "black", "state", "said", "he", "she", "they", "i
 
 def variants(text: str):
     words, sentence = sentence_words([text[s.start : s.end] for s in sentence_spans(text)])
-    names = name_words(words, range(len(words)), lambda w: w in ENGLISH)
+    names = name_words(words, range(len(words)), lambda ws: np.array([w in ENGLISH for w in ws], dtype=bool))
     return [(words[k], m) for k, m in name_variants(words, sentence, names)]
 
 

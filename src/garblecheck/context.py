@@ -222,10 +222,11 @@ class ContextModel:
         lp = np.log((count + BETA * pb) / (ca + BETA))
         return np.where(a >= 0, lp, np.log(pb))
 
-    def is_word(self, lower: str) -> bool:
-        """Is ``lower`` an English word: seen at least ``WORD_MIN_COUNT`` times in lower case in clean text?"""
-        i = self.index.get(lower.replace("’", "'"))
-        return i is not None and self.unigram[i] >= WORD_MIN_COUNT
+    def english(self, lowers: Iterable[str]) -> np.ndarray:
+        """For each lower-case word, is it English: seen at least ``WORD_MIN_COUNT`` times in lower
+        case in clean text?"""
+        ids = np.fromiter(map(self.index.get, lowers, repeat(-1)), dtype=np.int64)
+        return (ids >= 0) & (self.unigram[np.maximum(ids, 0)] >= WORD_MIN_COUNT)
 
     def fit(self, prev: int, words: Sequence[int], nxt: int) -> float:
         """log P of the word ids ``words`` between ``prev`` and ``nxt`` (-1: sentence edge), a bigram chain."""

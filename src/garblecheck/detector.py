@@ -280,8 +280,8 @@ class Detector:
         from .names import name_variants, name_words
 
         words = table.words[lo:hi]
-        unknown = np.flatnonzero(~table.known[lo:hi]).tolist()  # names are never lower-case vocabulary words
-        names = name_words(words, unknown, self.spin_model.context.is_word)  # type: ignore[union-attr]
+        unknown = np.flatnonzero(~table.known[lo:hi])  # names are never lower-case vocabulary words
+        names = name_words(words, unknown, self.spin_model.context.english)  # type: ignore[union-attr]
         found = name_variants(words, table.sentence[lo:hi], names)
         if not found:
             return []

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from operator import itemgetter
 from typing import Callable, Dict, Iterable, List, Sequence, Tuple
+
+import numpy as np
 
 __all__ = ["name_words", "name_variants", "distance", "skeleton"]
 
@@ -74,38 +77,39 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def name_words(words: Sequence[str], candidates: Iterable[int], is_word: Callable[[str], bool]) -> List[int]:
-    """The indices among ``candidates`` of words that are names: capitalised (not ALL CAPS) and,
-    without a possessive ``'s``, not an English word (``is_word(lower)``)."""
-    decided: Dict[str, bool] = {}
-    out = []
-    for k in candidates:
-        w = words[k]
-        name = decided.get(w)
-        if name is None:
-            name = decided[w] = w[:1].isupper() and not w.isupper() and not is_word(_key(w).lower())
-        if name:
-            out.append(k)
-    return out
+def name_words(words: Sequence[str], candidates: Sequence[int], english: Callable[[Iterable[str]], np.ndarray]) -> np.ndarray:
+    """The indices among ``candidates`` of words that are names: capitalised, not ALL CAPS, and,
+    without a possessive ``'s``, not English (``english(lower-case words)`` gives a bool array)."""
+    cand = np.asarray(candidates, dtype=np.int64)
+    if not len(cand):
+        return cand
+    forms = list(map(words.__getitem__, cand.tolist()))
+    capital = np.fromiter(map(str.isupper, map(itemgetter(0), forms)), dtype=bool, count=len(forms))
+    cand = cand[capital]
+    forms = [f for f, c in zip(forms, capital.tolist()) if c]
+    all_upper = np.fromiter(map(str.isupper, forms), dtype=bool, count=len(forms))
+    keys = [_key(w) if "'" in w else w for w in forms]
+    return cand[~all_upper & ~english(map(str.lower, keys))]
 
 
-def name_variants(words: Sequence[str], sentence: Sequence[int], names: Sequence[int]) -> List[Tuple[int, str]]:
-    """``(word index, the form it should probably be)`` for each of the ``names`` (indices into
-    ``words``, see :func:`name_words`; ``sentence`` gives each word's sentence) that looks like a
-    respelling of a better-supported name."""
+def name_variants(words: Sequence[str], sentence: np.ndarray, names: np.ndarray) -> List[Tuple[int, str]]:
+    """``(word index, the form it should probably be)`` for each of the ``names`` (sorted indices
+    into ``words``, see :func:`name_words`; ``sentence`` gives each word's sentence) that looks like
+    a respelling of a better-supported name."""
     if len(names) < 2:
         return []
-    support: Counter = Counter()
-    count: Counter = Counter()
-    alone: Dict[int, bool] = {}
-    as_set = set(names)
-    for k in names:
-        key = _key(words[k])
-        alone[k] = not any(j in as_set and sentence[j] == sentence[k] for j in (k - 1, k + 1))
-        count[key] += 1
-        support[key] += 1 if alone[k] else 2
+    names = np.asarray(names, dtype=np.int64)
+    # a name next to another name in the same sentence is part of a longer name
+    joined = (names[1:] == names[:-1] + 1) & (sentence[names[1:]] == sentence[names[:-1]])
+    alone = np.ones(len(names), dtype=bool)
+    alone[1:] &= ~joined
+    alone[:-1] &= ~joined
+    keys = [_key(words[k]) for k in names.tolist()]
+    count: Counter = Counter(keys)
+    support: Counter = Counter(keys)
+    support.update(k for k, a in zip(keys, alone.tolist()) if not a)  # inside a longer name counts twice
     groups: Dict[str, List[str]] = {}
-    for key in support:
+    for key in count:
         if len(key) >= MIN_LENGTH:
             groups.setdefault(skeleton(key), []).append(key)
     fix: Dict[str, str] = {}
@@ -122,4 +126,4 @@ def name_variants(words: Sequence[str], sentence: Sequence[int], names: Sequence
                 fix[v] = top
     if not fix:
         return []
-    return [(k, fix[_key(words[k])]) for k in names if alone[k] and _key(words[k]) in fix]
+    return [(int(k), fix[key]) for k, key, a in zip(names.tolist(), keys, alone.tolist()) if a and key in fix]
