@@ -207,3 +207,11 @@ def test_the_filter_never_loses_duplicates_or_reorders_a_line(tmp_path_factory, 
         else:
             body = {k: v for k, v in x.items() if k != "garblecheck"}
             assert body == json.loads(original)
+
+
+def test_score_into_a_closed_pipe_ends_quietly(tmp_path: Path):
+    for i in range(300):
+        (tmp_path / f"d{i:03d}.txt").write_text(CLEAN, encoding="utf-8")
+    cmd = f"{sys.executable} -m garblecheck score --no-model {tmp_path} | head -n 2"
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True)
+    assert p.stdout.count("\n") == 2 and p.stderr == ""
