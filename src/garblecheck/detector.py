@@ -316,9 +316,7 @@ class Detector:
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
             if a.mt_logits is not None:
-                mt_lex = density_score((f.confidence for f in all_flags if f.kind == "mt" and f.rule != "mt:name"), a.n_words)
-                names = density_score((f.confidence for f in all_flags if f.rule == "mt:name"), a.n_words)
-                mt_score = model.mt_score(mt_features(a.mt_logits, mt_lex, names))
+                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         return Report(score, self._verdict(score, mt_score), self.threshold_, a.n_words, all_flags, sentences,
                       spin_score, mt_score)

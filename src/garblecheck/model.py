@@ -100,9 +100,14 @@ def _top_stats(z: np.ndarray) -> list:
     return [z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n)]
 
 
-def mt_features(mt_logits: np.ndarray, mt_lexicon_score: float, name_score: float) -> np.ndarray:
-    """The mt stacker's input for one document (module docstring)."""
-    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lexicon_score, name_score])
+def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int) -> np.ndarray:
+    """The mt stacker's input for one document (module docstring), from its mt sentence logits and
+    its flags: ``mt`` lexicon flags and respelt names (``mt:name``) each as a density score."""
+    from .report import density_score
+
+    mt_lex = density_score((f.confidence for f in flags if f.kind == "mt" and f.rule != "mt:name"), n_words)
+    names = density_score((f.confidence for f in flags if f.rule == "mt:name"), n_words)
+    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names])
 
 
 def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:

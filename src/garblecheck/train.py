@@ -422,15 +422,8 @@ def mt_sentence_dataset(docs: Sequence[Doc], perturber: MTPerturber, spinner: Sp
 def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine."""
     from .model import mt_features
-    from .report import density_score
 
-    rows = []
-    for t, a in zip(texts, det._analyze(texts)):
-        r = det._report(t, a)
-        mt_lex = density_score((f.confidence for f in r.flags if f.kind == "mt" and f.rule != "mt:name"), r.n_words)
-        names = density_score((f.confidence for f in r.flags if f.rule == "mt:name"), r.n_words)
-        rows.append(mt_features(a.mt_logits, mt_lex, names))
-    return rows
+    return [mt_features(a.mt_logits, det._report(t, a).flags, a.n_words) for t, a in zip(texts, det._analyze(texts))]
 
 
 def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: float, rng: random.Random) -> Dict[str, Any]:
