@@ -139,17 +139,13 @@ def _score_item(det: Any, item: Any, fmt: str, max_bytes: int) -> Tuple[Dict[str
     return {"path": item, **body, **extra, "error": None}, warning
 
 
-_WORKER_DETECTORS: Dict[str, Any] = {}
-
-
 def _score_batch(params: Dict[str, Any], items: List[Any], *, fmt: str, max_bytes: int) -> List[Tuple[Dict[str, Any], Optional[str]]]:
     """:func:`_score_item` for a batch, in a joblib worker that builds its detector once."""
     from .detector import Detector
+    from .hook import shared
 
-    key = json.dumps(params, sort_keys=True, default=str)
-    if key not in _WORKER_DETECTORS:
-        _WORKER_DETECTORS[key] = Detector(**params)
-    return [_score_item(_WORKER_DETECTORS[key], item, fmt, max_bytes) for item in items]
+    det = shared(Detector, params)
+    return [_score_item(det, item, fmt, max_bytes) for item in items]
 
 
 @cli.command()
@@ -177,11 +173,9 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
     else:
         from functools import partial
 
-        from .hook import ordered_map
+        from .hook import ordered_map, share
 
-        params = det.get_params()
-        _WORKER_DETECTORS[json.dumps(params, sort_keys=True, default=str)] = det  # forked workers start with it
-        done = ordered_map(partial(_score_batch, params, fmt=fmt, max_bytes=max_bytes), batched(items, 16), jobs)
+        done = ordered_map(partial(_score_batch, share(det), fmt=fmt, max_bytes=max_bytes), batched(items, 16), jobs)
         results = (r for batch in done for r in batch)
     try:
         for rec, warning in results:

@@ -19,7 +19,7 @@ import base64
 import json
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from .io import batched
 from .report import Report
@@ -27,6 +27,7 @@ from .report import Report
 __all__ = ["PreIngestFilter", "Decision", "ACTIONS", "ANNOTATION_KEY"]
 
 ACTIONS = ("reject", "restore", "tag")
+T = TypeVar("T")
 ANNOTATION_KEY = "garblecheck"
 Item = Union[str, Dict[str, Any]]
 
@@ -245,23 +246,25 @@ def _dump(record: Dict[str, Any]) -> bytes:
         return (json.dumps(record) + "\n").encode("ascii")
 
 
-_WORKER_FILTERS: Dict[str, PreIngestFilter] = {}
+_SHARED: Dict[Tuple[str, str], Any] = {}  # (class name, parameters) -> object, one per process
 
 
-def _worker_filter(params: Dict[str, Any]) -> PreIngestFilter:
-    """One filter per parameter set and process, so a worker loads the model once."""
-    key = json.dumps(params, sort_keys=True, default=str)
-    if key not in _WORKER_FILTERS:
-        _WORKER_FILTERS[key] = PreIngestFilter(**params)
-    return _WORKER_FILTERS[key]
+def shared(cls: Callable[..., T], params: Dict[str, Any]) -> T:
+    """The process's ``cls(**params)``, built on first use, so a worker loads a model once."""
+    key = (getattr(cls, "__name__", str(cls)), json.dumps(params, sort_keys=True, default=str))
+    if key not in _SHARED:
+        _SHARED[key] = cls(**params)
+    return _SHARED[key]
 
 
-def share(flt: PreIngestFilter) -> Dict[str, Any]:
-    """Register ``flt`` (its model loaded) as this process's filter for its parameters, so worker
-    processes forked from here start with it, and return the parameters."""
-    flt.detector  # noqa: B018 - load it before the workers fork
-    params = flt.get_params()
-    _WORKER_FILTERS[json.dumps(params, sort_keys=True, default=str)] = flt
+def share(obj: Any) -> Dict[str, Any]:
+    """Register ``obj`` (a :class:`PreIngestFilter` or a ``Detector``, its model loaded) as this
+    process's object for its parameters, so worker processes forked from here start with it;
+    returns the parameters."""
+    if isinstance(obj, PreIngestFilter):
+        obj.detector  # noqa: B018 - load the model before the workers fork
+    params = obj.get_params()
+    _SHARED[(type(obj).__name__, json.dumps(params, sort_keys=True, default=str))] = obj
     return params
 
 
@@ -278,9 +281,9 @@ def ordered_map(fn: Callable[[Any], Any], batches: Iterable[Any], n_jobs: int, w
 
 
 def _decide_batch(params: Dict[str, Any], batch: List[Item]) -> List[Decision]:
-    return _worker_filter(params).decide_many(batch)
+    return shared(PreIngestFilter, params).decide_many(batch)
 
 
 def filter_lines_batch(params: Dict[str, Any], lines: List[Tuple[int, bytes]]) -> List[Tuple[bool, bool, bytes]]:
     """:meth:`PreIngestFilter.filter_lines` in whatever process runs it (joblib workers included)."""
-    return _worker_filter(params).filter_lines(lines)
+    return shared(PreIngestFilter, params).filter_lines(lines)
