@@ -24,9 +24,10 @@ ModelSpec = Union[str, Path, SpinModel, None]
 class _Analysis:
     """What the engine found in one text before it is turned into a report."""
 
-    def __init__(self, spans: List[Span], flags: List[List[Flag]], n_words: int) -> None:
+    def __init__(self, spans: List[Span], flags: List[List[Flag]], n_words: int, lines: LineIndex) -> None:
         self.spans = spans
         self.flags = flags
+        self.lines = lines  # of the text, shared by every kind of flag
         self.n_words = n_words
         self.lex_score = 0.0
         self.logits: Any = None
@@ -125,9 +126,8 @@ class Detector:
 
     # -- detection ---------------------------------------------------------------------------
 
-    def _find(self, text: str, spans: Sequence[Span]) -> List[List[Flag]]:
+    def _find(self, text: str, spans: Sequence[Span], lines: LineIndex) -> List[List[Flag]]:
         """The flags inside each sentence."""
-        lines: Optional[LineIndex] = None
         starts = [s.start for s in spans]
         hits = self.lexicon.candidate_starts(text)
         windows: Dict[int, Tuple[int, int]] = {}  # sentence -> the part around its hits
@@ -144,8 +144,6 @@ class Detector:
                 lo, hi = _window(text, span, *windows[k], words_after)
                 tokens = tokenize(text, lo, hi, opens_sentence=lo == span.start)
                 for m in self.lexicon.match(text, tokens, hit_set):
-                    if lines is None:
-                        lines = LineIndex(text)
                     start, end = tokens[m.first].start, tokens[m.last].end
                     surface = text[start:end]
                     line, col = lines.line_col(start)
@@ -197,7 +195,8 @@ class Detector:
 
     def _analyze(self, docs: Sequence[str]) -> List["_Analysis"]:
         spans = [sentence_spans(t) for t in docs]
-        out = [_Analysis(sp, self._find(t, sp), count_words(t)) for t, sp in zip(docs, spans)]
+        lines = [LineIndex(t) for t in docs]
+        out = [_Analysis(sp, self._find(t, sp, li), count_words(t), li) for t, sp, li in zip(docs, spans, lines)]
         for a in out:
             a.lex_score = density_score((f.confidence for fl in a.flags for f in fl), a.n_words)
         model = self.spin_model
@@ -221,7 +220,7 @@ class Detector:
                 if model.flag_threshold is not None:
                     a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
                                                       model.flag_threshold)
-                a.ctx_flags += self._name_flags(docs[k], words, word_bounds[k], word_bounds[k + 1])
+                a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
 
@@ -255,7 +254,6 @@ class Detector:
             else:
                 runs.append([k])
         found: List[Flag] = []
-        lines: Optional[LineIndex] = None
         for run in runs:
             start, end = where[run[0]][0], where[run[-1]][1]
             surface = text[start:end]
@@ -264,9 +262,7 @@ class Detector:
             ranked = context.ranked(table, run[0], run[-1])
             if not ranked:
                 continue
-            if lines is None:
-                lines = LineIndex(text)
-            line, col = lines.line_col(start)
+            line, col = a.lines.line_col(start)
             found.append(Flag(
                 start=start, end=end, text=surface,
                 suggestions=tuple(match_case(surface, " ".join(words)) for words, _ in ranked[:3]),
@@ -275,7 +271,7 @@ class Detector:
             ))
         return found
 
-    def _name_flags(self, text: str, table: Any, lo: int, hi: int) -> List[Flag]:
+    def _name_flags(self, text: str, a: "_Analysis", table: Any, lo: int, hi: int) -> List[Flag]:
         """``mt`` flags for names respelt within the text (garblecheck.names), offsets from ``table``."""
         from .names import name_variants, name_words
 
@@ -283,9 +279,6 @@ class Detector:
         unknown = np.flatnonzero(~table.known[lo:hi])  # names are never lower-case vocabulary words
         names = name_words(words, unknown, self.spin_model.context.english)  # type: ignore[union-attr]
         found = name_variants(words, table.sentence[lo:hi], names)
-        if not found:
-            return []
-        lines = LineIndex(text)
         out = []
         for (k, suggestion), (start, end) in zip(found, table.offsets([lo + k for k, _ in found])):
             surface = text[start:end]
@@ -294,7 +287,7 @@ class Detector:
                 surface = surface[:-2]
             if normalize(surface) in self.lexicon.ignore:
                 continue
-            line, col = lines.line_col(start)
+            line, col = a.lines.line_col(start)
             out.append(Flag(start=start, end=end, text=surface, suggestions=(suggestion,), kind="mt",
                             confidence=NAME_CONFIDENCE, rule="mt:name", line=line, col=col))
         return out
@@ -348,7 +341,7 @@ class Detector:
         elif self.spin_model is not None and self.spin_model.flag_threshold is not None:
             flags = self.check(text).flags  # the context model's flags come with the scores
         else:  # restoring needs the flags only, not the scores
-            flags = [f for fl in self._find(text, sentence_spans(text)) for f in fl]
+            flags = [f for fl in self._find(text, sentence_spans(text), LineIndex(text)) for f in fl]
         changes = plan_changes(text, flags, self.restore_min_confidence)
         return apply_changes(text, changes), changes
 

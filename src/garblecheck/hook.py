@@ -222,11 +222,11 @@ class PreIngestFilter:
             records.append((k, lineno, rec))
         for (k, lineno, rec), d in zip(records, self.decide_many([r for _, _, r in records])):
             assert d.record is not None
-            d.record[ANNOTATION_KEY]["line"] = lineno
-            if d.error:
-                d.record.pop(ANNOTATION_KEY)
-                out[k] = (False, True, _error_line(lineno, d.reason[len("error: "):], {"raw": lines[k][1].rstrip(b"\r\n").decode("utf-8")}))
+            if d.error:  # a JSON object without usable text: rejected with the raw line, as above
+                out[k] = (False, True, _error_line(lineno, d.record[ANNOTATION_KEY]["error"],
+                                                   {"raw": lines[k][1].rstrip(b"\r\n").decode("utf-8")}))
             else:
+                d.record[ANNOTATION_KEY]["line"] = lineno
                 out[k] = (d.keep, False, _dump(d.record))
         return out  # type: ignore[return-value]
 

@@ -99,7 +99,7 @@ def read_input(path: str, max_bytes: int = MAX_BYTES) -> Decoded:
     return decode(data, path)
 
 
-def _sniff(path: str, name: str) -> str:
+def _sniff(path: str) -> str:
     """The encoding of a file too large to read whole, checked by one streaming pass."""
     with open(path, "rb") as fh:
         head = fh.read(4)
@@ -111,7 +111,7 @@ def _sniff(path: str, name: str) -> str:
         decoder = codecs.getincrementaldecoder("utf-8")()
         for block in iter(lambda: fh.read(1 << 20), b""):
             if b"\x00" in block:
-                raise InputError(name, "binary file (contains NUL bytes); skipped")
+                raise InputError(path, "binary file (contains NUL bytes); skipped")
             try:
                 decoder.decode(block)
             except UnicodeDecodeError:
@@ -134,7 +134,7 @@ def iter_chunks(path: str, chunk_chars: int = 1 << 22, block_bytes: int = 1 << 2
     ``(char offset, line offset, column offset of the chunk's first line, text)``, so offsets in a
     chunk map back to the whole decoded file. Memory stays at about one chunk."""
     try:
-        enc = _sniff(path, path)
+        enc = _sniff(path)
         fh = open(path, "rb")
     except IsADirectoryError:
         raise InputError(path, "is a directory") from None
@@ -221,38 +221,29 @@ def atomic_write_bytes(path: Union[str, Path], data: bytes) -> None:
 
     On any error (including KeyboardInterrupt) the original is untouched and no temporary remains.
     """
-    path = Path(path)
+    out = AtomicOutput(str(path))
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        mode = _new_file_mode()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        out.write(data)
+        out.commit()
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        out.discard()
         raise
 
 
-def _new_file_mode() -> int:
-    """The mode ``open()`` gives a new file under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _mode_for(path: Path) -> int:
+    """The mode of the file at ``path``, or the one ``open()`` gives a new file under the umask."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class AtomicOutput:
     """An output written to a temporary file beside ``path`` and renamed into place by
-    :meth:`commit`; :meth:`discard` (on an error or Ctrl-C) leaves no partial file. ``-`` is
-    standard output, written directly."""
+    :meth:`commit`, keeping the mode of the file it replaces; :meth:`discard` (on an error or
+    Ctrl-C) leaves no partial file. ``-`` is standard output, written directly."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -263,7 +254,7 @@ class AtomicOutput:
         target = Path(path)
         if target.is_dir():
             raise IsADirectoryError(21, "is a directory")
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         self.fh = os.fdopen(fd, "wb")
 
     def write(self, data: bytes) -> None:
@@ -275,7 +266,7 @@ class AtomicOutput:
             return
         os.fsync(self.fh.fileno())
         self.fh.close()
-        os.chmod(self.tmp, _new_file_mode())
+        os.chmod(self.tmp, _mode_for(Path(self.path)))
         os.replace(self.tmp, self.path)
         self.tmp = None
 

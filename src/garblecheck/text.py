@@ -216,11 +216,15 @@ def count_words(text: str, start: int = 0, end: int | None = None) -> int:
 
 
 class LineIndex:
-    """Maps string offsets to 1-based (line, column); a line ends at ``\\n`` (so CRLF counts once)."""
+    """Maps string offsets to 1-based (line, column); a line ends at ``\\n`` (so CRLF counts once).
+    The line starts are found on the first lookup, so a text without flags never pays for them."""
 
     def __init__(self, text: str) -> None:
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._text = text
+        self._starts: Optional[List[int]] = None
 
     def line_col(self, offset: int) -> Tuple[int, int]:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
         i = bisect_right(self._starts, offset) - 1
         return i + 1, offset - self._starts[i] + 1
