@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""False flags on clean text: flags per 10,000 words, documents called garbled, worst offenders.
+"""False flags on clean text: flags per 10,000 words (all, and those of kind ``mt``), documents
+called garbled or mt, worst offenders, highest scores and mt scores.
 
     python bench/clean_flags.py [JSONL or .txt ...]    (default: ../shared wikinews-2019-2020 and seeds 000, 002)
 """
@@ -35,25 +36,32 @@ def main() -> None:
     ]
     det = garblecheck.default_detector()
     for path in paths:
-        words = flags = docs = 0
-        garbled, offenders = [], collections.Counter()
-        top = []
+        words = flags = mt_flags = docs = 0
+        garbled, called_mt, offenders = [], [], collections.Counter()
+        top, top_mt = [], []
         for doc_id, text in documents(path):
             r = det.check(text)
             docs += 1
             words += r.n_words
             flags += len(r.flags)
-            if r.garbled:
+            mt_flags += sum(f.kind == "mt" for f in r.flags)
+            if r.verdict == "garbled":
                 garbled.append(doc_id)
+            if r.verdict == "mt":
+                called_mt.append(doc_id)
             for f in r.flags:
                 offenders[(f.text.lower(), f.suggestions[0])] += 1
             top.append((r.score, doc_id))
-        rate = flags * 10_000 / max(words, 1)
-        print(f"{path.name}: {docs} documents, {words} words, {flags} flags = {rate:.2f} per 10,000 words, "
-              f"{len(garbled)} called garbled {garbled[:5]}")
+            top_mt.append((r.mt_score or 0.0, doc_id))
+        per10k = 10_000 / max(words, 1)
+        print(f"{path.name}: {docs} documents, {words} words, {flags} flags = {flags * per10k:.2f} per 10,000 words, "
+              f"{len(garbled)} called garbled {garbled[:5]}; {mt_flags} mt flags = {mt_flags * per10k:.2f} per 10,000 "
+              f"words, {len(called_mt)} called mt {called_mt[:5]}")
         for (text, sug), n in offenders.most_common(5):
             print(f"    {n} x {text!r} ==> {sug!r}")
-        print("    highest scores: " + ", ".join(f"{d} {s:.3f}" for s, d in sorted(top, reverse=True)[:3]))
+        for name, scores, threshold in (("scores", top, det.threshold_), ("mt scores", top_mt, det.mt_threshold_)):
+            print(f"    highest {name} (threshold {threshold or 0:.4f}): "
+                  + ", ".join(f"{d} {s:.3f}" for s, d in sorted(scores, reverse=True)[:3]))
 
 
 if __name__ == "__main__":

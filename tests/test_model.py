@@ -72,6 +72,13 @@ def test_score_and_eval_with_a_model(trained: Path):
     assert set(res["documents"]) >= {"roc_auc", "precision", "recall", "fpr", "confusion", "brier"}
     t = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "train")
     assert "documents AUC" in t.stdout and "reliability" in t.stdout
+    m = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "mt", "--mt-operation", "register",
+            "--mt-operation", "fronted", "--density", "0.2", "--format", "json")
+    assert m.exit_code == 0, m.output
+    res = json.loads(m.stdout)
+    assert res["documents"]["positives"] == res["clean_documents"] == res["documents"]["n"] // 2 > 0
+    bad = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "mt", "--mt-operation", "typo")
+    assert bad.exit_code == 2 and "typo" in bad.output
 
 
 def _copy(src: Path, dst: Path) -> Path:

@@ -115,9 +115,9 @@ def test_clean_seeds_are_clean(det):
         assert len(r.flags) * 10_000 <= r.n_words, (prefix, [f.text for f in r.flags])
 
 
-def test_clean_news_2019_2020_false_flag_rate(det):
+def test_clean_news_2019_2020_false_flag_rates_all_and_mt(det):
     path = shared_file("corpora", "clean-news", "wikinews-2019-2020.jsonl")
-    words = flags = docs = 0
+    words = flags = mt_flags = docs = 0
     garbled = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -126,8 +126,18 @@ def test_clean_news_2019_2020_false_flag_rate(det):
             docs += 1
             words += r.n_words
             flags += len(r.flags)
+            mt_flags += sum(f.kind == "mt" for f in r.flags)
             if r.verdict != "clean":
                 garbled.append(d["id"])
     assert docs == 294
     assert garbled == []
     assert flags * 10_000 <= words, f"{flags} flags in {words} words"
+    assert mt_flags * 10_000 <= words, f"{mt_flags} mt flags in {words} words"
+
+
+def test_machine_translated_seeds_outrank_the_human_ones_on_mt_score(det):
+    mt = {prefix: det.check(seed(prefix)).mt_score for prefix in ("000", "001", "002", "003")}
+    assert min(mt["001"], mt["003"]) > max(mt["000"], mt["002"]), mt
+    leman = [f for f in det.check(seed("001")).flags if f.text == "Leman"]
+    assert [(f.kind, f.rule, f.suggestions[0]) for f in leman] == [("mt", "mt:name", "Rehman")]
+

@@ -69,10 +69,11 @@ def test_mt_perturber_damages_function_words_and_marks_each_edit():
     import random
 
     from garblecheck.lexicon import Lexicon
-    from garblecheck.synth import MTPerturber
+    from garblecheck.synth import MT_OPERATIONS, MTPerturber
 
     text = ("The minister said on Monday that the talks with Pakistan were going well. He has discussed the "
-            "issue in detail with officials in Kabul, and the report is due in a week, said Pakistan.")
+            "issue in detail with officials in Kabul, and the report is due in a week, said Pakistan. The "
+            "ministry reported that 12 people were killed in the attacks, according to local officials.")
     p = MTPerturber(Lexicon.load())
     seen = set()
     for seed in range(30):
@@ -82,8 +83,38 @@ def test_mt_perturber_damages_function_words_and_marks_each_edit():
             seen.add(op)
             assert 0 <= a < b <= len(out.text)
         assert "Pakistan were going" in out.text or "Pakistan was going" in out.text  # met first: never respelt
-        assert "Kabul" in out.text and out.text.startswith("The minister")
-    assert seen == {"mt:article_dropped", "mt:article_added", "mt:preposition", "mt:agreement", "mt:calque",
-                    "mt:name_respelt"}
+        assert "Kabul" in out.text and "12" in out.text and out.text.startswith("The minister")
+    assert seen == {f"mt:{op}" for op in MT_OPERATIONS}
     only = MTPerturber(Lexicon.load(), operations=["agreement"]).perturb(text, 1.0, random.Random(0))
     assert {op for *_, op in only.substitutions} == {"mt:agreement"} and "Pakistan was going well. He have" in only.text
+
+
+def test_fronting_moves_a_closing_attribution_or_time_and_lowers_the_opener_unless_a_name():
+    import random
+
+    from garblecheck.synth import MTPerturber
+
+    text = ("Officials said the talks went well, according to the ministry. Sharif approved the plan on Tuesday. "
+            "The officials met again last week. He spoke, and left.")
+    out = MTPerturber(operations=["fronted"]).perturb(text, 1.0, random.Random(0))
+    assert out.text == ("According to the ministry, officials said the talks went well. On Tuesday, Sharif approved "
+                        "the plan. Last week, the officials met again. He spoke, and left.")
+    assert [out.text[a:b].split(",")[0] for a, b, _, _ in out.substitutions] == ["According to the ministry", "On Tuesday",
+                                                                                 "Last week"]
+
+
+def test_register_keeps_case_and_each_rendering_is_from_the_table():
+    import random
+
+    from garblecheck.synth import REGISTER, MTPerturber
+
+    p = MTPerturber(operations=["register"])
+    renderings = set()
+    for seed in range(20):
+        out = p.perturb('He said: "People in the country strongly condemned it."', 1.0, random.Random(seed))
+        for a, b, original, op in out.substitutions:
+            assert out.text[a:b] in REGISTER[original.lower()] or out.text[a:b] in [w.capitalize() for w in REGISTER[original.lower()]]
+            renderings.add(out.text[a:b])
+        assert out.text.startswith("He ")  # a sentence opener is never replaced
+    assert {"Individuals", "Persons", "stated", "nation"} <= renderings
+    assert renderings & {"harshly denounced", "harshly condemned"}

@@ -16,6 +16,7 @@ import click
 
 from . import __version__
 from .io import DEFAULT_INCLUDE, MAX_BYTES, AtomicOutput, InputError, batched, iter_inputs, read_input
+from .synth import MT_OPERATIONS
 
 EXIT_CLEAN, EXIT_GARBLED, EXIT_ERROR = 0, 1, 2
 
@@ -302,12 +303,14 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
               help="Also spin each clean document with held-out or training substitutions, or damage it "
                    "like machine translation (mt: scored by mt_score).")
 @click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
+@click.option("--mt-operation", "mt_operations", multiple=True, type=click.Choice(MT_OPERATIONS),
+              help="With --simulate mt: only this kind of damage (repeat for several; default all).")
 @click.option("--max-docs", type=click.IntRange(1), default=None, help="Cap on clean documents.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @_engine_options
-def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, density: float, max_docs: Optional[int],
-             fmt: str, seed: int, max_bytes: int, **engine: Any) -> None:
+def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, density: float,
+             mt_operations: Sequence[str], max_docs: Optional[int], fmt: str, seed: int, max_bytes: int, **engine: Any) -> None:
     """Document and sentence ROC AUC, precision, recall, FPR and a confusion table."""
     import random
 
@@ -332,7 +335,8 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
         from .synth import MTPerturber
         from .train import evaluate_mt
 
-        result = evaluate_mt(det, docs, MTPerturber(Lexicon.load()), density, random.Random(seed))
+        perturber = MTPerturber(Lexicon.load(), operations=mt_operations or MT_OPERATIONS)
+        result = evaluate_mt(det, docs, perturber, density, random.Random(seed))
     else:
         spinner = Spinner(Thesaurus.load(lexicon=Lexicon.load()), simulate, model_seed) if simulate != "none" else None
         result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs)
@@ -344,7 +348,7 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
     thr = det.mt_threshold_ if simulate == "mt" else det.threshold_
     click.echo(f"clean documents: {len(docs)} (never trained on), garbled: {len(gdocs)}, simulate: {simulate} "
                f"at density {density}, threshold {thr if thr is not None else float('nan'):.3f}"
-               + (" (mt_score)" if simulate == "mt" else ""))
+               + (f" (mt_score; damage: {', '.join(mt_operations or MT_OPERATIONS)})" if simulate == "mt" else ""))
     if "called_mt" in result:
         click.echo(f"called mt: {result['called_mt']['clean']} clean pages, {result['called_mt']['damaged']} damaged pages")
     click.echo(_metrics_line("result", result))

@@ -91,15 +91,16 @@ class WordTable:
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
         """(start, end) in the text of the given word indices."""
-        firsts = np.searchsorted(self.sentence, np.arange(len(self.sentences)))
         out = []
-        cache: Dict[int, List[Tuple[int, int]]] = {}
+        cache: Dict[int, Tuple[int, List[Tuple[int, int]]]] = {}  # sentence -> (its first word, word offsets)
         for k in words:
             j = int(self.sentence[k])
             if j not in cache:
                 a = self.starts[j]
-                cache[j] = [(a + m.start(), a + m.end()) for m in WORDS_RE.finditer(self.sentences[j])]
-            out.append(cache[j][int(k - firsts[j])])
+                cache[j] = (int(np.searchsorted(self.sentence, j)),
+                            [(a + m.start(), a + m.end()) for m in WORDS_RE.finditer(self.sentences[j])])
+            first, spans = cache[j]
+            out.append(spans[int(k) - first])
         return out
 
     def sentence_max(self) -> np.ndarray:

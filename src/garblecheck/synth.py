@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -242,7 +243,24 @@ PREPOSITIONS = {
 }
 AGREEMENT = {"is": "are", "are": "is", "has": "have", "have": "has", "was": "were", "were": "was", "does": "do",
              "do": "does", "this": "these", "these": "this"}
-MT_OPERATIONS = ("article_dropped", "article_added", "preposition", "agreement", "calque", "name_respelt")
+# Literal or over-formal word choices of machine translation and paraphrasing tools, plain wording
+# first. Each is fluent English on its own, so none is a lexicon flag; many together mark a page.
+REGISTER = {
+    "people": ("individuals", "persons"), "killed": ("murdered", "slain"), "country": ("nation",),
+    "countries": ("nations",), "said": ("stated",), "says": ("states",), "group": ("gang",),
+    "attack": ("assault",), "attacks": ("assaults",), "fighters": ("combatants",), "condemned": ("denounced",),
+    "strongly condemned": ("harshly denounced", "harshly condemned"), "blew himself up": ("detonated himself",),
+    "rammed": ("smashed",), "wealth": ("riches",), "began": ("commenced",), "started": ("commenced",),
+    "big": ("massive",), "faction": ("element",), "cooperation": ("collaboration",),
+    "information about": ("information regarding",), "told": ("informed",), "residents": ("inhabitants",),
+    "later": ("subsequently",), "helped": ("assisted",), "bought": ("purchased",), "tried": ("attempted",),
+}
+# sentence-final adverbials that translation from topic-first languages moves to the front
+FRONTED_AFTER = {"on": frozenset(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")),
+                 "last": frozenset(("week", "month", "year")), "this": frozenset(("week", "month", "year"))}
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+MT_OPERATIONS = ("article_dropped", "article_added", "preposition", "agreement", "calque", "name_respelt",
+                 "register", "fronted")
 _RESPELL = (("r", "l"), ("l", "r"), ("e", "i"), ("i", "e"), ("o", "u"), ("u", "o"), ("k", "q"), ("s", "z"),
             ("v", "w"), ("w", "v"), ("h", ""))
 
@@ -257,23 +275,54 @@ def respell(name: str, rng: random.Random) -> str:
     return name[:i] + new + name[i + 1 :]
 
 
+def _fronted(text: str, end: int, toks: Sequence[Any], lower: set) -> List[Tuple[int, int, str, str, str]]:
+    """The "fronted" edit of one sentence, if it closes with ", according to X." or a time ("on
+    Tuesday", "last week"): that part moved to the front, the old opener lower-cased unless it is a
+    name (a word the text never writes in lower case)."""
+    if len(toks) < 6 or text[toks[-1].end : end].strip() not in (".", ".\u201d", ".\""):
+        return []
+    k = None
+    for j in range(len(toks) - 2, 2, -1):
+        if toks[j].norm == "according" and toks[j + 1].norm == "to" and text[toks[j - 1].end : toks[j].start].strip() == ",":
+            k = j
+            break
+    if k is None and toks[-2].norm in FRONTED_AFTER and toks[-1].norm in FRONTED_AFTER[toks[-2].norm]:
+        k = len(toks) - 2
+    if k is None or k < 3 or any(t.kind != "word" for t in toks[k : k + 2]):
+        return []
+    first = toks[0]
+    opener = first.text.lower() if first.norm in lower or first.norm in STOPWORDS else first.text
+    if first.text == "I" or not first.text[:1].isupper():
+        return []
+    head = text[toks[k].start : toks[-1].end]
+    body = opener + text[first.end : toks[k - 1].end]
+    return [(first.start, toks[-1].end, head[:1].upper() + head[1:] + ", " + body, text[first.start : toks[-1].end], "fronted")]
+
+
 class MTPerturber:
     """Turn clean text into machine-translation-like text: articles dropped or added before names,
     prepositions and agreement swapped, calques from the ``mt`` lexicon read backwards
-    ("discuss" -> "discuss about"), and a name met before respelt ("Rehman" -> "Reman"). ``operations`` chooses which kinds of damage to do, so an
-    evaluation can hold some out. Names, numbers and sentence openers are never touched."""
+    ("discuss" -> "discuss about"), literal word choices (``REGISTER``: "people" -> "individuals"),
+    a closing attribution or time moved to the front ("X, according to Y." -> "According to Y, x.")
+    and a name met before respelt ("Rehman" -> "Reman"). ``operations`` chooses which kinds of
+    damage to do, so an evaluation can hold some out. Names and numbers are never touched, and a
+    sentence opener only moves."""
 
     def __init__(self, lexicon: Optional[object] = None, operations: Sequence[str] = MT_OPERATIONS) -> None:
         bad = set(operations) - set(MT_OPERATIONS)
         if bad:
             raise ValueError(f"unknown operations: {', '.join(sorted(bad))}")
         self.operations = tuple(operations)
-        self.calques: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+        # first word -> [(plain words, literal renderings)], for "calque" and for "register"
+        self.phrases: Dict[str, Dict[str, List[Tuple[Tuple[str, ...], Tuple[str, ...]]]]] = {"calque": {}, "register": {}}
         for e in lexicon or ():  # type: ignore[attr-defined]
             if e.kind == "mt" and e.condition is None:
                 words = tuple(e.originals[0].lower().split())
                 if all(w.isalpha() for w in words):
-                    self.calques.setdefault(words[0], []).append((words, e.key))
+                    self.phrases["calque"].setdefault(words[0], []).append((words, (e.key,)))
+        for plain, literal in REGISTER.items():
+            words = tuple(plain.split())
+            self.phrases["register"].setdefault(words[0], []).append((words, literal))
 
     def _edits(self, text: str) -> Tuple[List[Tuple[int, int, str, str, str]], int]:
         """Possible edits ``(start, end, replacement, original, operation)`` and the word count."""
@@ -281,8 +330,11 @@ class MTPerturber:
         n_words = 0
         ops = set(self.operations)
         seen_names: set = set()
+        lower = set(_LOWER_WORD.findall(text)) if "fronted" in ops else set()
         for span in sentence_spans(text):
             toks = tokenize(text, span.start, span.end)
+            if "fronted" in ops:
+                out.extend(_fronted(text, span.end, toks, lower))
             for i, t in enumerate(toks):
                 if t.kind != "word":
                     continue
@@ -305,12 +357,13 @@ class MTPerturber:
                     out.append((t.start, t.end, "", t.text, "preposition"))  # replacement chosen when applied
                 elif "agreement" in ops and t.norm in AGREEMENT:
                     out.append((t.start, t.end, match_case(t.text, AGREEMENT[t.norm]), t.text, "agreement"))
-                if "calque" in ops:
-                    for words, spun in self.calques.get(t.norm, ()):
+                for op in ("calque", "register"):
+                    for words, literal in self.phrases[op].get(t.norm, ()) if op in ops else ():
                         j = i + len(words) - 1
                         if j < len(toks) and all(toks[i + k].norm == w and not toks[i + k].protected
                                                  for k, w in enumerate(words)):
-                            out.append((t.start, toks[j].end, match_case(t.text, spun), text[t.start : toks[j].end], "calque"))
+                            # replacement chosen when applied; the joined options travel in its place
+                            out.append((t.start, toks[j].end, "|".join(literal), text[t.start : toks[j].end], op))
                             break
         return out, n_words
 
@@ -330,6 +383,8 @@ class MTPerturber:
                 repl = match_case(original, rng.choice(PREPOSITIONS[original.lower()]))
             elif op == "name_respelt":
                 repl = respell(original, rng)
+            elif op in ("calque", "register"):
+                repl = match_case(original, rng.choice(repl.split("|")))
             pieces.append(text[pos:a])
             out_len += a - pos
             subs.append((out_len, out_len + max(len(repl), 1), original, f"mt:{op}"))

@@ -253,7 +253,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     weights = clf.coef_[0].astype(np.float32)
     bias = float(clf.intercept_[0])
     perturber = MTPerturber(lexicon)
-    mt_texts, mt_y = mt_sentence_dataset(train_docs[: cfg.max_mt_train_docs], perturber, spinner, cfg, rng)
+    mt_rng = random.Random(f"mt:{cfg.seed}")  # its own stream: changing the mt generator never moves the spin model
+    mt_texts, mt_y = mt_sentence_dataset(train_docs[: cfg.max_mt_train_docs], perturber, spinner, cfg, mt_rng)
     log(f"mt sentences: {len(mt_texts)} ({int(mt_y.sum())} damaged)")
     mt_clf = SGDClassifier(loss="log_loss", alpha=cfg.alpha, max_iter=cfg.epochs, tol=None, shuffle=True,
                            random_state=cfg.seed, average=False)
@@ -293,10 +294,10 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     clean_scores = np.sort(calib_scores[ylab == 0])
     k = min(len(clean_scores) - 1, int(np.floor(len(clean_scores) * (1 - cfg.clean_fpr))))
     model.threshold = float(min(0.99, max(0.5, clean_scores[k] + 1e-6)))
-    mtexts, mlabels, mspun = _simulate(calib_docs, perturber.perturb, None, cfg.mt_density_range, rng)
+    mtexts, mlabels, mspun = _simulate(calib_docs, perturber.perturb, None, cfg.mt_density_range, mt_rng)
     # pages (clean and spun ones are the negatives: the mt score tells machine translation from
     # spinning too) and excerpts of one to three sentences, so that short texts are not over-read
-    excerpts = [_excerpt(s, rng) for s in mspun if s is not None]
+    excerpts = [_excerpt(s, mt_rng) for s in mspun if s is not None]
     mt_texts_cal = ctexts + [t for t, y_ in zip(mtexts, mlabels) if y_ == 1] + [t for t, _ in excerpts]
     my = np.array([0] * len(ctexts) + [1] * (len(mt_texts_cal) - len(ctexts) - len(excerpts)) + [y_ for _, y_ in excerpts])
     mX = np.array(mt_rows_of(det, mt_texts_cal))
