@@ -265,17 +265,18 @@ _RESPELL = (("r", "l"), ("l", "r"), ("e", "i"), ("i", "e"), ("o", "u"), ("u", "o
             ("v", "w"), ("w", "v"), ("h", ""))
 
 
-def respell(name: str, rng: random.Random) -> str:
+_Edit = Tuple[int, int, Tuple[str, ...], str, str]  # (start, end, replacements, original, operation)
+
+
+def respellings(name: str) -> List[str]:
     """``name`` as a transliteration might respell it: one letter of a confusable pair swapped
-    (r/l, e/i, o/u, k/q, s/z, v/w) or an h dropped, never the first letter."""
-    options = [(i, new) for i, c in enumerate(name) if i > 0 for old, new in _RESPELL if c == old]
-    if not options:
-        return name[0] + name[1:] + name[-1]  # a doubled last letter
-    i, new = rng.choice(options)
-    return name[:i] + new + name[i + 1 :]
+    (r/l, e/i, o/u, k/q, s/z, v/w) or an h dropped, never the first letter; else the last letter
+    doubled."""
+    options = [name[:i] + new + name[i + 1 :] for i, c in enumerate(name) if i > 0 for old, new in _RESPELL if c == old]
+    return options or [name + name[-1]]
 
 
-def _fronted(text: str, end: int, toks: Sequence[Any], lower: set) -> List[Tuple[int, int, str, str, str]]:
+def _fronted(text: str, end: int, toks: Sequence[Any], lower: set) -> List[_Edit]:
     """The "fronted" edit of one sentence, if it closes with ", according to X." or a time ("on
     Tuesday", "last week"): that part moved to the front, the old opener lower-cased unless it is a
     name (a word the text never writes in lower case)."""
@@ -291,12 +292,13 @@ def _fronted(text: str, end: int, toks: Sequence[Any], lower: set) -> List[Tuple
     if k is None or k < 3 or any(t.kind != "word" for t in toks[k : k + 2]):
         return []
     first = toks[0]
-    opener = first.text.lower() if first.norm in lower or first.norm in STOPWORDS else first.text
     if first.text == "I" or not first.text[:1].isupper():
         return []
+    opener = first.text.lower() if first.norm in lower or first.norm in STOPWORDS else first.text
     head = text[toks[k].start : toks[-1].end]
     body = opener + text[first.end : toks[k - 1].end]
-    return [(first.start, toks[-1].end, head[:1].upper() + head[1:] + ", " + body, text[first.start : toks[-1].end], "fronted")]
+    return [(first.start, toks[-1].end, (head[:1].upper() + head[1:] + ", " + body,), text[first.start : toks[-1].end],
+             "fronted")]
 
 
 class MTPerturber:
@@ -324,9 +326,10 @@ class MTPerturber:
             words = tuple(plain.split())
             self.phrases["register"].setdefault(words[0], []).append((words, literal))
 
-    def _edits(self, text: str) -> Tuple[List[Tuple[int, int, str, str, str]], int]:
-        """Possible edits ``(start, end, replacement, original, operation)`` and the word count."""
-        out: List[Tuple[int, int, str, str, str]] = []
+    def _edits(self, text: str) -> Tuple[List[_Edit], int]:
+        """Possible edits ``(start, end, replacements, original, operation)`` and the word count;
+        one of the replacements is drawn when the edit is applied."""
+        out: List[_Edit] = []
         n_words = 0
         ops = set(self.operations)
         seen_names: set = set()
@@ -343,27 +346,28 @@ class MTPerturber:
                 if t.protected:
                     prev = toks[i - 1] if i else None
                     if "name_respelt" in ops and t.text in seen_names and len(t.text) >= 5 and t.text[1:].islower():
-                        out.append((t.start, t.end, "", t.text, "name_respelt"))  # a name met before, respelt
+                        out.append((t.start, t.end, tuple(respellings(t.text)), t.text, "name_respelt"))
                     seen_names.add(t.text)
                     if "article_added" in ops and prev is not None and not prev.protected and prev.norm not in ARTICLES \
                             and prev.kind == "word" and t.text[:1].isupper():
-                        out.append((t.start, t.start, "the ", "", "article_added"))
+                        out.append((t.start, t.start, ("the ",), "", "article_added"))
                     continue
                 if i == 0:
                     continue
                 if "article_dropped" in ops and t.norm in ARTICLES and nxt is not None and nxt.kind == "word":
-                    out.append((t.start, nxt.start, "", t.text, "article_dropped"))
+                    out.append((t.start, nxt.start, ("",), t.text, "article_dropped"))
                 elif "preposition" in ops and t.norm in PREPOSITIONS:
-                    out.append((t.start, t.end, "", t.text, "preposition"))  # replacement chosen when applied
+                    out.append((t.start, t.end, tuple(match_case(t.text, p) for p in PREPOSITIONS[t.norm]), t.text,
+                                "preposition"))
                 elif "agreement" in ops and t.norm in AGREEMENT:
-                    out.append((t.start, t.end, match_case(t.text, AGREEMENT[t.norm]), t.text, "agreement"))
+                    out.append((t.start, t.end, (match_case(t.text, AGREEMENT[t.norm]),), t.text, "agreement"))
                 for op in ("calque", "register"):
                     for words, literal in self.phrases[op].get(t.norm, ()) if op in ops else ():
                         j = i + len(words) - 1
                         if j < len(toks) and all(toks[i + k].norm == w and not toks[i + k].protected
                                                  for k, w in enumerate(words)):
-                            # replacement chosen when applied; the joined options travel in its place
-                            out.append((t.start, toks[j].end, "|".join(literal), text[t.start : toks[j].end], op))
+                            out.append((t.start, toks[j].end, tuple(match_case(t.text, w) for w in literal),
+                                        text[t.start : toks[j].end], op))
                             break
         return out, n_words
 
@@ -376,15 +380,10 @@ class MTPerturber:
         pieces: List[str] = []
         subs = []
         pos = out_len = 0
-        for a, b, repl, original, op in chosen:
+        for a, b, options, original, op in chosen:
             if a < pos:
                 continue  # overlaps the edit before
-            if op == "preposition":
-                repl = match_case(original, rng.choice(PREPOSITIONS[original.lower()]))
-            elif op == "name_respelt":
-                repl = respell(original, rng)
-            elif op in ("calque", "register"):
-                repl = match_case(original, rng.choice(repl.split("|")))
+            repl = options[0] if len(options) == 1 else rng.choice(options)
             pieces.append(text[pos:a])
             out_len += a - pos
             subs.append((out_len, out_len + max(len(repl), 1), original, f"mt:{op}"))

@@ -102,7 +102,6 @@ class TrainConfig:
     clean_flag_rate: float = 0.5e-4  # context flags per word allowed on clean calibration pages
     mt_density_range: Tuple[float, float] = (0.03, 0.15)  # share of words an MT-like page has damaged
     mt_eval_density: float = 0.06
-    max_mt_train_docs: int = 5000
     clean_mt_fpr: float = 0.002  # share of clean calibration excerpts allowed above the mt threshold (pages: none)
 
 
@@ -254,7 +253,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     bias = float(clf.intercept_[0])
     perturber = MTPerturber(lexicon)
     mt_rng = random.Random(f"mt:{cfg.seed}")  # its own stream: changing the mt generator never moves the spin model
-    mt_texts, mt_y = mt_sentence_dataset(train_docs[: cfg.max_mt_train_docs], perturber, spinner, cfg, mt_rng)
+    mt_texts, mt_y = mt_sentence_dataset(train_docs, perturber, spinner, cfg, mt_rng)
     log(f"mt sentences: {len(mt_texts)} ({int(mt_y.sum())} damaged)")
     mt_clf = SGDClassifier(loss="log_loss", alpha=cfg.alpha, max_iter=cfg.epochs, tol=None, shuffle=True,
                            random_state=cfg.seed, average=False)
