@@ -57,6 +57,19 @@ def test_retraining_with_the_same_seed_gives_the_same_weights(trained: Path, tmp
     assert a == b
 
 
+def test_the_mt_generator_never_moves_the_spin_model(trained: Path, tmp_path: Path):
+    import numpy as np
+
+    r = run("train", "--clean", str(DATA), "--out", str(tmp_path / "mt"), "--seed", "3", "--mt-operation", "agreement")
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "mt" / "manifest.json").read_text())["training"]["config"]["mt_operations"] == ["agreement"]
+    with np.load(trained / "weights.npz") as a, np.load(tmp_path / "mt" / "weights.npz") as b:
+        spin = [k for k in a.files if not k.startswith("mt_")]
+        assert spin and all(np.array_equal(a[k], b[k]) for k in spin)
+        assert not np.array_equal(a["mt_weights"], b["mt_weights"])
+    assert (trained / "context.npz").read_bytes() == (tmp_path / "mt" / "context.npz").read_bytes()
+
+
 def test_score_and_eval_with_a_model(trained: Path):
     r = run("score", "--model", str(trained), "--format", "jsonl", "-", input="Tons of people fled final month.\n")
     rec = json.loads(r.stdout)

@@ -260,6 +260,11 @@ def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **eng
     sys.exit(status)
 
 
+_mt_operations = click.option(
+    "--mt-operation", "mt_operations", multiple=True, type=click.Choice(MT_OPERATIONS),
+    help="Simulate only this kind of machine-translation damage (repeat for several; default all).")
+
+
 @cli.command()
 @click.option("--clean", multiple=True, required=True, type=click.Path(exists=True),
               help="Clean corpus: JSONL with a text field, or a folder of .txt (repeatable).")
@@ -268,11 +273,13 @@ def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **eng
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-train-docs", type=click.IntRange(1), default=None, help="Cap on training documents.")
-def train(clean: Sequence[str], garbled: Sequence[str], out: str, seed: int, max_train_docs: Optional[int]) -> None:
+@_mt_operations
+def train(clean: Sequence[str], garbled: Sequence[str], out: str, seed: int, max_train_docs: Optional[int],
+          mt_operations: Sequence[str]) -> None:
     """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT."""
     from .train import TrainConfig, train as run_train
 
-    cfg = TrainConfig(seed=seed)
+    cfg = TrainConfig(seed=seed, mt_operations=tuple(mt_operations or MT_OPERATIONS))
     if max_train_docs:
         cfg.max_train_docs = max_train_docs
     manifest = run_train(clean, out, garbled=garbled, cfg=cfg, log=_err)
@@ -303,8 +310,7 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
               help="Also spin each clean document with held-out or training substitutions, or damage it "
                    "like machine translation (mt: scored by mt_score).")
 @click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
-@click.option("--mt-operation", "mt_operations", multiple=True, type=click.Choice(MT_OPERATIONS),
-              help="With --simulate mt: only this kind of damage (repeat for several; default all).")
+@_mt_operations
 @click.option("--max-docs", type=click.IntRange(1), default=None, help="Cap on clean documents.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -22,7 +22,7 @@ from .features import CharNgramHasher
 from .io import sha256_file
 from .context import ContextModel
 from .model import N_SPIN_FEATURES, SpinModel, sentence_inputs
-from .synth import PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
+from .synth import MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
 
@@ -102,6 +102,7 @@ class TrainConfig:
     clean_flag_rate: float = 0.5e-4  # context flags per word allowed on clean calibration pages
     mt_density_range: Tuple[float, float] = (0.03, 0.15)  # share of words an MT-like page has damaged
     mt_eval_density: float = 0.06
+    mt_operations: Tuple[str, ...] = MT_OPERATIONS  # the kinds of damage MT-like pages get (synth.MTPerturber)
     clean_mt_fpr: float = 0.002  # share of clean calibration excerpts allowed above the mt threshold (pages: none)
 
 
@@ -251,7 +252,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     del X
     weights = clf.coef_[0].astype(np.float32)
     bias = float(clf.intercept_[0])
-    perturber = MTPerturber(lexicon)
+    perturber = MTPerturber(lexicon, cfg.mt_operations)
     mt_rng = random.Random(f"mt:{cfg.seed}")  # its own stream: changing the mt generator never moves the spin model
     mt_texts, mt_y = mt_sentence_dataset(train_docs, perturber, spinner, cfg, mt_rng)
     log(f"mt sentences: {len(mt_texts)} ({int(mt_y.sum())} damaged)")
