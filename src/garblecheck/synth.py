@@ -214,21 +214,28 @@ class Spinner:
         n_lex = min(len(lex_first), k)
         chosen = rng.sample(lex_first, n_lex) + rng.sample(rest, min(k - n_lex, len(rest)))
         chosen.sort(key=lambda e: e[0])
-        pieces: List[str] = []
-        subs = []
-        pos = 0
-        out_len = 0
+        edits = []
         for a, b, choices, _ in chosen:
             lemma, form = rng.choice(choices)
-            repl = match_case(text[a:b], form)
-            pieces.append(text[pos:a])
-            out_len += a - pos
-            subs.append((out_len, out_len + len(repl), text[a:b], lemma))
-            pieces.append(repl)
-            out_len += len(repl)
-            pos = b
-        pieces.append(text[pos:])
-        return SpunText("".join(pieces), tuple(subs))
+            edits.append((a, b, match_case(text[a:b], form), text[a:b], lemma))
+        return _rewrite(text, edits)
+
+
+def _rewrite(text: str, edits: Sequence[Tuple[int, int, str, str, str]]) -> SpunText:
+    """``text`` with each ``(start, end, replacement, original, label)`` applied (in order, none
+    overlapping); each substitution marks its replacement in the new text, a deletion one character."""
+    pieces: List[str] = []
+    subs = []
+    pos = out_len = 0
+    for a, b, repl, original, label in edits:
+        pieces.append(text[pos:a])
+        out_len += a - pos
+        subs.append((out_len, out_len + max(len(repl), 1), original, label))
+        pieces.append(repl)
+        out_len += len(repl)
+        pos = b
+    pieces.append(text[pos:])
+    return SpunText("".join(pieces), tuple(subs))
 
 
 # Machine-translation damage that needs no dictionary: the function-word slips of translation from
@@ -289,7 +296,7 @@ def _fronted(text: str, end: int, toks: Sequence[Any], lower: set) -> List[_Edit
             break
     if k is None and toks[-2].norm in FRONTED_AFTER and toks[-1].norm in FRONTED_AFTER[toks[-2].norm]:
         k = len(toks) - 2
-    if k is None or k < 3 or any(t.kind != "word" for t in toks[k : k + 2]):
+    if k is None:
         return []
     first = toks[0]
     if first.text == "I" or not first.text[:1].isupper():
@@ -377,18 +384,11 @@ class MTPerturber:
         want = density * n_words
         k = min(len(edits), int(want) + (1 if rng.random() < want - int(want) else 0))
         chosen = sorted(rng.sample(edits, k), key=lambda e: (e[0], e[1]))
-        pieces: List[str] = []
-        subs = []
-        pos = out_len = 0
+        applied = []
+        pos = 0
         for a, b, options, original, op in chosen:
             if a < pos:
                 continue  # overlaps the edit before
-            repl = options[0] if len(options) == 1 else rng.choice(options)
-            pieces.append(text[pos:a])
-            out_len += a - pos
-            subs.append((out_len, out_len + max(len(repl), 1), original, f"mt:{op}"))
-            pieces.append(repl)
-            out_len += len(repl)
+            applied.append((a, b, options[0] if len(options) == 1 else rng.choice(options), original, f"mt:{op}"))
             pos = b
-        pieces.append(text[pos:])
-        return SpunText("".join(pieces), tuple(subs))
+        return _rewrite(text, applied)
