@@ -26,7 +26,7 @@ def det() -> Detector:
     context = ContextModel.build(CLEAN, REVERSE, min_count=1)  # no token scorer: evidence is the gain
     model = SpinModel(np.zeros(1 << 10, dtype=np.float32), 0.0, np.zeros(N_SPIN_FEATURES), 0.0,
                       np.zeros(N_SPIN_FEATURES + 1), 0.0, context=context, flag_threshold=1.0)
-    return Detector(model=model, default_lexicon=False)
+    return Detector(model=model, default_lexicon=False, channel=None)  # the context flags alone
 
 
 def _flags(det: Detector, text: str):

@@ -90,6 +90,12 @@ def test_score_and_eval_with_a_model(trained: Path):
     assert m.exit_code == 0, m.output
     res = json.loads(m.stdout)
     assert res["documents"]["positives"] == res["clean_documents"] == res["documents"]["n"] // 2 > 0
+    r = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "real", "--density", "0.3", "--format", "json")
+    assert r.exit_code == 0, r.output
+    rest = json.loads(r.stdout)["restoration"]
+    assert rest["heldout"]["substitutions"] > 0 and rest["seen"]["substitutions"] > 0
+    assert rest["all"]["substitutions"] == rest["heldout"]["substitutions"] + rest["seen"]["substitutions"]
+    assert 0 <= rest["all"]["restored"] <= rest["all"]["substitutions"] and rest["all"]["right"] <= rest["all"]["changes"]
     bad = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "mt", "--mt-operation", "typo")
     assert bad.exit_code == 2 and "typo" in bad.output
 

@@ -40,6 +40,11 @@ def test_wheel_contains_code_data_and_model_folder(wheel: Path):
         "garblecheck/corpora/examples/spun_news.txt",
         "garblecheck/corpora/thesaurus/substitutions.tsv.gz",
         "garblecheck/corpora/thesaurus/NOTICE",
+        "garblecheck/corpora/channel/links.tsv.gz",
+        "garblecheck/corpora/channel/names.tsv.gz",
+        "garblecheck/corpora/channel/real_pairs.tsv",
+        "garblecheck/corpora/channel/function_words.tsv",
+        "garblecheck/corpora/channel/NOTICE",
         "garblecheck/trained/MODEL_CARD.md",
     }
     assert expected <= names, expected - names

@@ -65,3 +65,20 @@ def test_low_confidence_flags_are_not_restored(tmp_path):
     det = garblecheck.Detector(restore_min_confidence=0.99)
     text = "Tons of people fled."
     assert det.check(text).flags and det.restore(text) == text
+
+
+def test_restore_repairs_words_no_lexicon_lists_and_spun_names(det):
+    text = ("The White Home informed reporters on Could 5 that safety forces had been despatched to the area, "
+            "and Invoice Gates additionally said the talks would go on.")
+    restored = det.restore(text)
+    for wire in ("White House", "May 5", "Bill Gates", "told reporters", "security forces", "also said"):
+        assert wire in restored, (wire, restored)
+    rules = {f.rule for f in det.check(text, decode=True).flags}
+    assert {"name:spun", "channel:word"} <= rules
+
+
+def test_a_clean_sentence_is_left_as_it_is(det):
+    for text in ("Officials said the talks in Geneva would resume next week.",
+                 "The company reported higher profits within the first quarter of the year.",
+                 "Prime Minister Shehbaz Sharif met Bill Gates at the White House on May 5."):
+        assert det.restore(text) == text

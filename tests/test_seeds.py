@@ -87,9 +87,118 @@ def test_seed_004_flags_and_top_suggestions(det):
     text = seed("004")
     r = det.check(text)
     assert r.verdict == "garbled" and r.score >= 0.9
-    assert len(r.flags) >= 40
-    right = [f for f in r.flags if GOLD_004.get(f.text.lower()) == f.suggestions[0].lower()]
-    assert len(right) / len(r.flags) >= 0.9, [(f.text, f.suggestions[0]) for f in r.flags if f not in right]
+    lexicon = [f for f in r.flags if f.rule.startswith("lexicon:")]
+    assert len(lexicon) >= 40
+    right = [f for f in lexicon if GOLD_004.get(f.text.lower()) == f.suggestions[0].lower()]
+    assert len(right) / len(lexicon) >= 0.9, [(f.text, f.suggestions[0]) for f in lexicon if f not in right]
+    assert r.decoded and any(f.rule == "channel:word" for f in r.flags)
+
+
+# (spun wording in its context on the page, the wire wording we reconstruct), in page order; the
+# title-case headline is left out (title-case words read as names and are never rewritten)
+SPUN_004 = [
+    ("the necessity to handle", "the need to address"),
+    ("the safety and financial challenges", "the security and economic challenges"),
+    ("challenges going through each international locations", "challenges facing both countries"),
+    ("Kabul just isn’t doing sufficient to forestall", "Kabul is not doing enough to prevent"),
+    ("“terrorist” assaults being deliberate", "“terrorist” attacks being planned"),
+    ("Whereas discussing", "While discussing"),
+    ("official informed VOA", "official told VOA"),
+    ("for his current “felicitation", "for his recent “felicitation"),
+    ("assumed workplace final month", "assumed office last month"),
+    ("not approved to talk", "not authorized to speak"),
+    ("publicly, stated that", "publicly, said that"),
+    ("“our safety issues”", "“our security concerns”"),
+    ("underlined the necessity to collectively handle them to permit each international locations",
+     "underlined the need to jointly address them to allow both countries"),
+    ("increase financial and commerce cooperation", "increase economic and trade cooperation"),
+    ("regional commerce and connectivity stays", "regional trade and connectivity remains"),
+    ("We should work", "We must work"),
+    ("these shared targets", "these shared goals"),
+    ("Pakistani data minister for touch upon", "Pakistani information minister for comment on"),
+    ("letter despatched", "letter sent"),
+    ("prime minister however didn’t", "prime minister but didn’t"),
+    ("response instantly", "response immediately"),
+    ("Pakistan has skilled", "Pakistan has experienced"),
+    ("violence because the Taliban reclaimed energy two years in the past", "violence since the Taliban reclaimed power two years ago"),
+    ("after practically 20 years of international army involvement within the South",
+     "after nearly 20 years of foreign military involvement in the South"),
+    ("Officers in Islamabad", "Officials in Islamabad"),
+    ("takeover inspired fugitive", "takeover emboldened fugitive"),
+    ("to maneuver to the Afghan facet", "to move to the Afghan side"),
+    ("more and more lethal assaults", "increasingly deadly attacks"),
+    ("“larger operational freedom” towards Pakistani safety forces", "“greater operational freedom” against Pakistani security forces"),
+    ("Tons of of Pakistanis, largely police and troopers", "Hundreds of Pakistanis, mostly police and soldiers"),
+    ("virtually each day assaults", "almost daily attacks"),
+    ("insurgents within the final yr", "insurgents in the last year"),
+    ("have been preventing for", "have been fighting for"),
+    ("soil is getting used to threaten different international locations, together with",
+     "soil is being used to threaten other countries, including"),
+    ("to keep away from blaming", "to avoid blaming"),
+    ("its inside safety challenges", "its internal security challenges"),
+    ("Talking to VOA final week", "Speaking to VOA last week"),
+    ("the opportunity of cross-border army motion", "the possibility of cross-border military action"),
+    ("drone strikes towards", "drone strikes against"),
+    ("we imagine that motion", "we believe that action"),
+    ("to guard our territory", "to protect our territory"),
+    ("the prime minister stated, declining to debate operational particulars",
+     "the prime minister said, declining to discuss operational details"),
+    ("Pakistani officers say", "Pakistani officials say"),
+    ("a listing of", "a list of"),
+    ("launching current cross-border “terrorist” assaults, together with", "launching recent cross-border “terrorist” attacks, including"),
+    ("safety outposts within the northern", "security outposts in the northern"),
+    ("claimed accountability", "claimed responsibility"),
+    ("the assault that the Pakistani military stated had killed 4 troopers", "the attack that the Pakistani military said had killed 4 soldiers"),
+    ("Pakistani safety official", "Pakistani security official"),
+    ("anonymity informed VOA that round 1,000 closely armed militants, together with",
+     "anonymity told VOA that around 1,000 heavily armed militants, including"),
+    ("participated within the cross-border Chitral assault", "participated in the cross-border Chitral attack"),
+    ("He stated that if the Pakistani army", "He said that if the Pakistani military"),
+    ("“focus and motion”", "“concentration and movement”"),
+    ("Afghan facet beforehand, they’d have confronted important losses throughout the raid",
+     "Afghan side in advance, they’d have faced significant losses during the raid"),
+    ("also called", "also known as"),
+    ("shut ally", "close ally"),
+    ("as a worldwide terrorist", "as a global terrorist"),
+    ("its newest report that at the very least", "its latest report that at least"),
+    ("are lively in", "are active in"),
+    ("closely depends", "heavily depends"),
+    ("to conduct commerce with different international locations", "to conduct trade with other countries"),
+    ("a essential Afghan", "a key Afghan"),
+    ("industrial truck", "commercial truck"),
+    ("safety and terrorism issues", "security and terrorism concerns"),
+    ("autos and vacationers", "vehicles and travelers"),
+    ("after officers stated they’d obtained assurances", "after officials said they’d received assurances"),
+    ("not permit Afghan soil for use for terrorist assaults towards",
+     "not allow Afghan soil to be used for terrorist attacks against"),
+]
+
+
+def _restored_units(text: str, restored: str):
+    """Each replaced run of words in SPUN_004 (a unit) and whether the restored text has the wire
+    wording there, checked with the neighbouring words on each side."""
+    import difflib
+
+    words = lambda s: re.findall(r"[\w’'-]+", s)  # noqa: E731
+    out = []
+    for spun, wire in SPUN_004:
+        assert spun in text, spun
+        a, b = words(spun), words(wire)
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+            if tag != "equal":
+                around = b[max(0, j1 - 1) : j2 + 1]
+                out.append((" ".join(a[i1:i2]), " ".join(b[j1:j2]),
+                            re.search(r"\W+".join(map(re.escape, around)), restored) is not None))
+    return out
+
+
+def test_seed_004_restoration_brings_back_most_spun_words(det):
+    text = seed("004")
+    units = _restored_units(text, det.restore(text))
+    assert len(units) >= 100
+    share = sum(ok for *_, ok in units) / len(units)
+    # measured 0.77 (the issue's aim is 0.85); this guards against falling back
+    assert share >= 0.74, [(s, w) for s, w, ok in units if not ok]
 
 
 def test_seed_004_restoration_leaves_names_numbers_and_idioms(det):
@@ -141,3 +250,14 @@ def test_machine_translated_seeds_outrank_the_human_ones_on_mt_score(det):
     leman = [f for f in det.check(seed("001")).flags if f.text == "Leman"]
     assert [(f.kind, f.rule, f.suggestions[0]) for f in leman] == [("mt", "mt:name", "Rehman")]
 
+
+
+def test_restore_changes_at_most_one_word_in_10000_of_clean_news(det):
+    from garblecheck.restore import plan_changes
+
+    path = shared_file("corpora", "clean-news", "wikinews-2019-2020.jsonl")
+    texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8")]
+    reports = det.check_many(texts, decode=True)
+    words = sum(r.n_words for r in reports)
+    changes = [(c.before, c.after) for t, r in zip(texts, reports) for c in plan_changes(t, r.flags)]
+    assert len(changes) * 10_000 <= words, changes

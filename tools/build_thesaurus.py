@@ -66,8 +66,8 @@ def wordnet_synonyms() -> dict:
     return out
 
 
-def mythes_synonyms() -> dict:
-    out: dict = collections.defaultdict(list)
+def mythes_entries():
+    """(word, POS, terms) for each meaning in MyThes; terms keep their "(generic term)"-style notes."""
     with open(MYTHES, encoding="utf-8", errors="replace") as fh:
         fh.readline()
         while True:
@@ -78,14 +78,19 @@ def mythes_synonyms() -> dict:
             for _ in range(int(count)):
                 parts = fh.readline().rstrip("\n").split("|")
                 upos = WN_POS.get(parts[0].strip("()"))
-                if upos is None:
-                    continue
-                for s in parts[1:]:
-                    if "(" in s:
-                        continue
-                    s = s.lower()
-                    if s != word and s not in out[(word.lower(), upos)]:
-                        out[(word.lower(), upos)].append(s)
+                if upos is not None:
+                    yield word, upos, parts[1:]
+
+
+def mythes_synonyms() -> dict:
+    out: dict = collections.defaultdict(list)
+    for word, upos, terms in mythes_entries():
+        for s in terms:
+            if "(" in s:
+                continue
+            s = s.lower()
+            if s != word and s not in out[(word.lower(), upos)]:
+                out[(word.lower(), upos)].append(s)
     return out
 
 

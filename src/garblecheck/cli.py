@@ -232,7 +232,7 @@ def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **eng
             continue
         if doc.warning:
             _err(doc.warning)
-        report = det.check(doc.text)
+        report = det.check(doc.text, decode=True)
         restored, _ = det.restore_and_explain(doc.text, report)
         if report.garbled and status == EXIT_CLEAN:
             status = EXIT_GARBLED
@@ -306,16 +306,19 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
 @click.option("--clean", multiple=True, required=True, type=click.Path(exists=True),
               help="Clean documents (JSONL or folder of .txt). Documents a model was trained on are left out.")
 @click.option("--garbled", multiple=True, type=click.Path(exists=True), help="Real garbled documents.")
-@click.option("--simulate", type=click.Choice(["heldout", "train", "mt", "none"]), default="heldout", show_default=True,
-              help="Also spin each clean document with held-out or training substitutions, or damage it "
+@click.option("--simulate", type=click.Choice(["heldout", "train", "real", "mt", "none"]), default="heldout", show_default=True,
+              help="Also spin each clean document with held-out or training substitutions, with the real "
+                   "spinners' pairs (real: half of their originals held out of the channel), or damage it "
                    "like machine translation (mt: scored by mt_score).")
+@click.option("--real-pairs", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="With --simulate real: the substitution table to spin with (default: the shipped real pairs).")
 @click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
 @_mt_operations
 @click.option("--max-docs", type=click.IntRange(1), default=None, help="Cap on clean documents.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @_engine_options
-def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, density: float,
+def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, real_pairs: Optional[str], density: float,
              mt_operations: Sequence[str], max_docs: Optional[int], fmt: str, seed: int, max_bytes: int, **engine: Any) -> None:
     """Document and sentence ROC AUC, precision, recall, FPR and a confusion table."""
     import random
@@ -343,6 +346,17 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
 
         perturber = MTPerturber(Lexicon.load(), operations=mt_operations or MT_OPERATIONS)
         result = evaluate_mt(det, docs, perturber, density, random.Random(seed))
+    elif simulate == "real":
+        from .channel import Channel, default_channel_dir
+        from .synth import lemma_u
+
+        def heldout(original: str) -> bool:
+            return lemma_u(original, seed) < 0.5
+
+        pairs = real_pairs or str(default_channel_dir() / "real_pairs.tsv")
+        det._channel = Channel.load(real=pairs, keep_real=lambda o: not heldout(o))
+        spinner = Spinner(Thesaurus.from_pairs(pairs), "all", model_seed, function_words=True)
+        result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs, heldout=heldout)
     else:
         spinner = Spinner(Thesaurus.load(lexicon=Lexicon.load()), simulate, model_seed) if simulate != "none" else None
         result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs)
@@ -372,6 +386,12 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, densit
         for rule, v in fl["by_rule"].items():
             click.echo(f"  {rule:8s} {v['flags']:6d} flags, precision {v['precision']:.4f}, "
                        f"top suggestion right {v['top_correct']}/{v['true']}")
+    for part, v in (result.get("restoration") or {}).items():
+        if isinstance(v, dict):
+            click.echo(f"restore ({part}): {_fmt(v['restored_share'])} of {v['substitutions']} substituted words "
+                       f"restored exactly, {_fmt(v['changes_right'])} of {v['changes']} changes right")
+    if result.get("restoration"):
+        click.echo(f"restore: {_fmt(result['restoration']['clean_changes_per_10k_words'])} changes per 10,000 clean words")
     click.echo("reliability (documents): " + ", ".join(
         f"{r['bin']}: n={r['n']} pred={r['predicted']:.2f} obs={r['observed']:.2f}" for r in result["reliability"]))
 

@@ -36,12 +36,16 @@ class _Analysis:
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
         self.mt_logits: Any = None
+        self.words: Any = None  # (context word table, first word, end) for the restorer
 
     def features(self) -> Any:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words)
 
 
 NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so this is a suggestion only
+DECODE_MIN_SCORE = 0.2  # the restorer decodes a page whose score reaches this (a clean page rarely does)
+SPUN_NAME_CONFIDENCE = 0.9
+CHANNEL_FLAG_MIN = 0.7  # a decoded word whose best original has this posterior becomes a flag
 _WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
 _NONSPACE = re.compile(r"\S+")
 
@@ -94,6 +98,8 @@ class Detector:
         default_lexicon: bool = True,
         threshold: Optional[float] = None,
         restore_min_confidence: float = RESTORE_MIN_CONFIDENCE,
+        channel: Any = "default",
+        decode_min_score: float = DECODE_MIN_SCORE,
     ) -> None:
         self.model = model
         self.lexicons = tuple(lexicons)
@@ -101,6 +107,11 @@ class Detector:
         self.default_lexicon = default_lexicon
         self.threshold = threshold
         self.restore_min_confidence = restore_min_confidence
+        self.channel = channel
+        self.decode_min_score = decode_min_score
+        self._channel: Any = None
+        self._lm: Any = None
+        self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
         self.lexicon = Lexicon.load(self.lexicons, default=default_lexicon, ignore=self.ignore)
         self.spin_model = _load_model(model)
         if threshold is None:
@@ -118,6 +129,8 @@ class Detector:
             "default_lexicon": self.default_lexicon,
             "threshold": self.threshold,
             "restore_min_confidence": self.restore_min_confidence,
+            "channel": self.channel,
+            "decode_min_score": self.decode_min_score,
         }
 
     def __repr__(self) -> str:
@@ -163,14 +176,19 @@ class Detector:
             per_sentence.append(found)
         return per_sentence
 
-    def check(self, text: str) -> Report:
-        """Score one text and list its flags."""
-        return self.check_many([text])[0]
+    def check(self, text: str, decode: Optional[bool] = None) -> Report:
+        """Score one text and list its flags. ``decode``: run the restorer's decoder (channel
+        flags) always (True), never (False), or where the score reaches ``decode_min_score`` (None)."""
+        return self.check_many([text], decode)[0]
 
-    def check_many(self, texts: Iterable[str]) -> List[Report]:
+    def check_many(self, texts: Iterable[str], decode: Optional[bool] = None) -> List[Report]:
         """Check several texts; the same results as one at a time, with one classifier pass."""
         docs = [_require_str(t) for t in texts]
-        return [self._report(t, a) for t, a in zip(docs, self._analyze(docs))]
+        analyses = self._analyze(docs)
+        scores = [self._scores(a) for a in analyses]
+        todo = [k for k, (a, sc) in enumerate(zip(analyses, scores)) if self._decodes(a, sc[0], decode)]
+        decoded = dict(zip(todo, self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo])))
+        return [self._report(t, a, sc, decoded.get(k)) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
 
     def check_chunks(self, chunks: Iterable[Tuple[int, int, int, str]]) -> Report:
         """One report for a text too large to hold, from ``(char offset, line offset, column offset,
@@ -221,6 +239,7 @@ class Detector:
                     a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
                                                       model.flag_threshold)
                 a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
+                a.words = (words, int(word_bounds[k]), int(word_bounds[k + 1]), int(bounds[k]))
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
 
@@ -292,27 +311,123 @@ class Detector:
                             confidence=NAME_CONFIDENCE, rule="mt:name", line=line, col=col))
         return out
 
-    def _report(self, text: str, a: "_Analysis") -> Report:
-        all_flags = tuple(sorted([f for fl in a.flags for f in fl] + a.ctx_flags, key=lambda f: (f.start, f.end)))
+    def _can_decode(self) -> bool:
+        return self.channel is not None and self.spin_model is not None and self.spin_model.context is not None
+
+    def get_channel(self) -> Any:
+        """The spinner channel (:class:`garblecheck.channel.Channel`), loaded on first use."""
+        if self._channel is None:
+            from .channel import Channel
+
+            self._channel = self.channel if isinstance(self.channel, Channel) else \
+                Channel.default() if self.channel == "default" else Channel.load(self.channel)
+        return self._channel
+
+    def _decodes(self, a: "_Analysis", score: float, decode: Optional[bool]) -> bool:
+        return a.words is not None and self.channel is not None and decode is not False \
+            and (decode is True or score >= self.decode_min_score)
+
+    def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"]) -> List[List[Flag]]:
+        """Flags from decoding the texts with the language model and the spinner channel
+        (:mod:`garblecheck.decode`), all in one pass: each word whose chosen original reaches
+        ``CHANNEL_FLAG_MIN``. Each text keeps its own substitution rate."""
+        from .decode import decode
+        from .lm import BigramLM
+
+        if not texts:
+            return []
+        if self._lm is None:
+            self._lm = BigramLM(self.spin_model.context)  # type: ignore[union-attr]
+        lm = self._lm
+        table = analyses[0].words[0]  # one word table holds the sentences of every text of the batch
+        ranges = [(a.words[1], a.words[2]) for a in analyses]
+        index = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])  # table word of each decoded word
+        doc = np.repeat(np.arange(len(analyses)), [hi - lo for lo, hi in ranges])
+        sentence = table.sentence[index]
+        skip = np.zeros(len(index), dtype=bool)
+        fixed: Dict[int, int] = {}
+        known = np.zeros(len(analyses))
+        at = 0
+        for d, ((lo, hi), a) in enumerate(zip(ranges, analyses)):
+            first_sentence = a.words[3]
+            local = table.sentence[lo:hi]
+            for j, fl in enumerate(a.flags):  # words under a lexicon flag: read as its replacement
+                if not fl:
+                    continue
+                ks = np.flatnonzero(local == first_sentence + j)
+                spans = table.offsets((lo + ks).tolist())
+                for f in fl:
+                    inside = [at + int(k) for k, (s, e) in zip(ks, spans) if s < f.end and f.start < e]
+                    skip[inside] = True
+                    repl = f.suggestions[0].lower().split() if f.suggestions else []
+                    if len(repl) == len(inside):
+                        fixed.update(zip(inside, lm.ids(repl).tolist()))
+                    known[d] += f.kind == "spin"
+            at += hi - lo
+        words = [w for lo, hi in ranges for w in table.words[lo:hi]]
+        decisions, _ = decode(lm, self.get_channel(), words, sentence, skip, fixed, known=known,
+                              cache=self._options, doc=doc)
+        chosen = [x for x in decisions if x.chosen is not None
+                  and x.posteriors[x.originals.index(x.chosen)] >= CHANNEL_FLAG_MIN]
+        out: List[List[Flag]] = [[] for _ in analyses]
+        for x, (start, end) in zip(chosen, table.offsets([int(index[x.word]) for x in chosen])):
+            d = int(doc[x.word])
+            text = texts[d]
+            surface = text[start:end]
+            if normalize(surface) in self.lexicon.ignore:
+                continue
+            line, col = analyses[d].lines.line_col(start)
+            alts = [o for o, p in zip(x.originals, x.posteriors) if o != x.chosen and p >= 0.05][:2]
+            out[d].append(Flag(start=start, end=end, text=surface,
+                               suggestions=tuple(match_case(surface, o) for o in [x.chosen, *alts]),
+                               kind="spin", confidence=round(x.posteriors[x.originals.index(x.chosen)], 4),
+                               rule="channel:word", line=line, col=col))
+        return out
+
+    def _name_flags_spun(self, text: str, a: "_Analysis", flags: Sequence[Flag]) -> List[Flag]:
+        """Flags for names the spinner mangled ("White Home" -> "White House"), which restoration
+        repairs; every other name stays untouched."""
+        out = []
+        for start, end, repl in self.get_channel().spun_names(text):
+            if any(f.start < end and start < f.end for f in flags) or normalize(text[start:end]) in self.lexicon.ignore:
+                continue
+            line, col = a.lines.line_col(start)
+            out.append(Flag(start=start, end=end, text=text[start:end], suggestions=(repl,), kind="spin",
+                            confidence=SPUN_NAME_CONFIDENCE, rule="name:spun", line=line, col=col))
+        return out
+
+    def _scores(self, a: "_Analysis") -> Tuple[float, Optional[float]]:
+        """``(score, spin_score)`` of one analysed text."""
+        if self.spin_model is None:
+            return a.lex_score, None
+        return self.spin_model.scores(a.features())
+
+    def _report(self, text: str, a: "_Analysis", scores: Tuple[float, Optional[float]],
+                channel_flags: Optional[List[Flag]] = None) -> Report:
+        """The report of one text; ``channel_flags`` from the decoder, None where it did not run
+        (then the context model's own flags stand)."""
+        decoded = channel_flags is not None
+        ctx = [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))] + (channel_flags or [])
+        all_flags = tuple(sorted([f for fl in a.flags for f in fl] + ctx, key=lambda f: (f.start, f.end)))
         lex_sentence = [
             density_score((f.confidence for f in fl), count_words(text, s.start, s.end)) if fl else 0.0
             for s, fl in zip(a.spans, a.flags)
         ]
-        spin_score: Optional[float] = None
+        score, spin_score = scores
         mt_score: Optional[float] = None
         model = self.spin_model
         if model is None:
-            score = a.lex_score
             sent_scores = lex_sentence
         else:
-            score, spin_score = model.scores(a.features())
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
             if a.mt_logits is not None:
                 mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words))
+        if self.channel is not None:
+            all_flags = tuple(sorted(all_flags + tuple(self._name_flags_spun(text, a, all_flags)), key=lambda f: (f.start, f.end)))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         return Report(score, self._verdict(score, mt_score), self.threshold_, a.n_words, all_flags, sentences,
-                      spin_score, mt_score)
+                      spin_score, mt_score, decoded=decoded)
 
     def _verdict(self, score: float, mt_score: Optional[float]) -> str:
         """``garbled`` or ``mt`` when a score reaches its threshold (``mt`` when the mt score is
@@ -333,16 +448,13 @@ class Detector:
     def restore_and_explain(self, text: str, report: Optional[Report] = None) -> Tuple[str, List[Change]]:
         """The restored text and the changes that produce it from ``text``.
 
-        Pass the ``report`` of ``text`` if you already have it, to skip checking it again.
+        Every text is decoded (:mod:`garblecheck.decode`); pass the ``report`` of ``text`` made
+        with ``check(text, decode=True)`` if you already have it, to skip checking it again.
         """
         text = _require_str(text)
-        if report is not None:
-            flags: Sequence[Flag] = report.flags
-        elif self.spin_model is not None and self.spin_model.flag_threshold is not None:
-            flags = self.check(text).flags  # the context model's flags come with the scores
-        else:  # restoring needs the flags only, not the scores
-            flags = [f for fl in self._find(text, sentence_spans(text), LineIndex(text)) for f in fl]
-        changes = plan_changes(text, flags, self.restore_min_confidence)
+        if report is None or (not report.decoded and self._can_decode()):
+            report = self.check(text, decode=True)
+        changes = plan_changes(text, report.flags, self.restore_min_confidence)
         return apply_changes(text, changes), changes
 
     def restore(self, text: str) -> str:

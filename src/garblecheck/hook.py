@@ -123,7 +123,7 @@ class PreIngestFilter:
     def score(self, item: Item) -> Report:
         """The report of one document; raises ``ValueError`` if it cannot be scored."""
         try:
-            return self.detector.check(self._text_of(item))
+            return self.detector.check(self._text_of(item), decode=True if self.action == "restore" else None)
         except _Unscorable as e:
             raise ValueError(str(e)) from None
 
@@ -169,7 +169,7 @@ class PreIngestFilter:
                 texts.append(self._text_of(item))
             except _Unscorable as e:
                 errors[k] = str(e)
-        reports = iter(self.detector.check_many(texts))
+        reports = iter(self.detector.check_many(texts, decode=True if self.action == "restore" else None))
         out = []
         for k, item in enumerate(items):
             if k in errors:

@@ -75,6 +75,7 @@ class Report:
     sentences: Tuple[SentenceScore, ...] = field(default_factory=tuple)
     spin_score: Optional[float] = None  # the n-gram classifier's own document probability
     mt_score: Optional[float] = None  # probability of machine-translation damage (None without an mt model)
+    decoded: bool = field(default=False, compare=False)  # the restorer's decoder ran (channel flags listed)
 
     @property
     def garbled(self) -> bool:

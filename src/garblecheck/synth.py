@@ -95,6 +95,29 @@ class Thesaurus:
                 phrases.setdefault(words[0], []).append((words, e.key))
         return cls(table, phrases)
 
+    @classmethod
+    def from_pairs(cls, path: PathLike, keep: Any = None) -> "Thesaurus":
+        """A spinner's dictionary from real substitutions (``spun <TAB> original <TAB> count`` rows,
+        as in ``corpora/channel/real_pairs.tsv``): one-word pairs only, each form listed as often
+        as it was seen, so a draw follows the counts. ``keep(original)`` selects originals. Pairs
+        between articles, determiners and pronouns are editorial changes, not swaps, and are left out."""
+        from .channel import EDITORIAL
+
+        table: Dict[str, Candidates] = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#") or not line.strip():
+                    continue
+                spun, original, count = line.rstrip("\n").split("\t")[:3]
+                spun = spun.lower()
+                for o in original.lower().split("|"):
+                    if " " in spun or " " in o or spun == o or not spun.replace("'", "").isalpha() \
+                            or o in EDITORIAL or (keep is not None and not keep(o)):
+                        continue
+                    rows = table.setdefault(o, [(o, ())])
+                    rows[0] = (o, rows[0][1] + (spun,) * max(1, round(float(count))))
+        return cls(table)
+
     def candidates(self, word: str, vocabulary: str = "all", seed: int = 0) -> List[Tuple[str, str]]:
         """(lemma, spun form) pairs for ``word`` (lower case) in the chosen vocabulary."""
         out = []
@@ -151,10 +174,12 @@ class SpunText:
 class Spinner:
     """Replace a fraction of content words with context-free synonyms, as article spinners do."""
 
-    def __init__(self, thesaurus: Thesaurus, vocabulary: str = "train", holdout_seed: int = 0) -> None:
+    def __init__(self, thesaurus: Thesaurus, vocabulary: str = "train", holdout_seed: int = 0,
+                 function_words: bool = False) -> None:
         if vocabulary not in VOCABULARIES:
             raise ValueError(f"vocabulary must be one of {', '.join(VOCABULARIES)}")
         self.thesaurus = thesaurus
+        self.function_words = function_words  # real spinners swap "in" for "within" too
         self.vocabulary = vocabulary
         self.holdout_seed = holdout_seed
         self._cache: Dict[str, List[Tuple[str, str]]] = {}
@@ -185,7 +210,7 @@ class Spinner:
                     n_content += j - i + 1
                     i = j + 1
                     continue
-                if t.norm not in STOPWORDS and t.text.isalpha():
+                if (self.function_words or t.norm not in STOPWORDS) and t.text.isalpha():
                     n_content += 1
                     c = self._cands(t.norm)
                     if c:

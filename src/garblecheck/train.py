@@ -424,7 +424,8 @@ def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine."""
     from .model import mt_features
 
-    return [mt_features(a.mt_logits, det._report(t, a).flags, a.n_words) for t, a in zip(texts, det._analyze(texts))]
+    return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words)
+            for t, a in zip(texts, det._analyze(texts))]
 
 
 def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: float, rng: random.Random) -> Dict[str, Any]:
@@ -499,9 +500,55 @@ def flag_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequence[Op
     }
 
 
+def restoration_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequence[Optional[SpunText]], det: Any,
+                        heldout: Optional[Callable[[str], bool]] = None) -> Dict[str, Any]:
+    """What ``restore`` does to simulated pages: the share of substituted words it brings back to
+    the exact original, the share of its changes that are right, and changes per 10,000 words of
+    clean pages. ``heldout(original)`` splits the figures by the substitution's original."""
+    from .restore import plan_changes
+    from .text import count_words, normalize
+
+    def new() -> Dict[str, int]:
+        return {"substitutions": 0, "restored": 0, "changes": 0, "right": 0}
+
+    parts = {"all": new(), "heldout": new(), "seen": new()}
+    clean_changes = clean_words = 0
+    for text, r, s in zip(texts, reports, spun):
+        if s is None:
+            continue
+        changes = plan_changes(text, r.flags, det.restore_min_confidence)
+        if not s.substitutions:
+            clean_changes += len(changes)
+            clean_words += count_words(text)
+            continue
+        subs = sorted(s.substitutions)
+        for a, b, orig, _ in subs:
+            part = "heldout" if heldout is not None and heldout(orig.lower()) else "seen"
+            done = any(c.start < b and a < c.end and normalize(c.after).endswith(normalize(orig)) for c in changes)
+            for key in ("all", part):
+                parts[key]["substitutions"] += 1
+                parts[key]["restored"] += done
+        for c in changes:
+            hit = [orig for a, b, orig, _ in subs if c.start < b and a < c.end]
+            part = "heldout" if hit and heldout is not None and heldout(hit[0].lower()) else "seen"
+            right = bool(hit) and normalize(c.after).endswith(normalize(hit[-1]))
+            for key in ("all", part):
+                parts[key]["changes"] += 1
+                parts[key]["right"] += right
+    out: Dict[str, Any] = {}
+    for key, v in parts.items():
+        if key != "all" and heldout is None:
+            continue
+        out[key] = {**v, "restored_share": v["restored"] / v["substitutions"] if v["substitutions"] else None,
+                    "changes_right": v["right"] / v["changes"] if v["changes"] else None}
+    out["clean_changes_per_10k_words"] = 1e4 * clean_changes / clean_words if clean_words else None
+    return out
+
+
 def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density: float, rng: random.Random,
-             garbled: Sequence[Doc] = ()) -> Dict[str, Any]:
-    """Document and sentence metrics: clean pages against their spun copies (and real garbled docs)."""
+             garbled: Sequence[Doc] = (), heldout: Optional[Callable[[str], bool]] = None) -> Dict[str, Any]:
+    """Document and sentence metrics: clean pages against their spun copies (and real garbled docs),
+    and what restoration does to them (``heldout(original)`` splits those figures)."""
     if spinner is not None:
         texts, labels, spun = _simulate(docs, spinner.spin, density, TrainConfig().density_range, rng, extra_garbled=garbled)
     else:
@@ -526,5 +573,7 @@ def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density:
         out["sentences"] = binary_metrics(np.array(sent_scores), np.array(sent_labels), 0.5)
     if spinner is not None:
         out["flags"] = flag_metrics(texts, reports, spun)
+        # restore decodes every page; score only the likely spun ones (Detector.decode_min_score)
+        out["restoration"] = restoration_metrics(texts, det.check_many(texts, decode=True), spun, det, heldout)
     out["reliability"] = reliability(doc_scores, y)
     return out

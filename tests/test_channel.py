@@ -1,0 +1,140 @@
+"""The spinner channel and the decoder that restores a page with it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from garblecheck.channel import EDITORIAL, TIER_P, Channel
+from garblecheck.decode import _Lattice, decode
+
+
+@pytest.fixture(scope="module")
+def channel() -> Channel:
+    return Channel.default()
+
+
+def _originals(channel: Channel, form: str) -> dict:
+    return dict(channel.candidates(form))
+
+
+def test_candidates_come_from_every_source(channel):
+    assert "in" in _originals(channel, "within")  # function words, read both ways
+    assert "within" in _originals(channel, "in")
+    assert "bill" in _originals(channel, "invoice")  # real pairs and WordNet
+    assert "security" in _originals(channel, "safety")
+    assert "told" in _originals(channel, "informed")  # inflected like the form
+    assert "countries" in _originals(channel, "nations")
+    assert _originals(channel, "xqzzy") == {}
+
+
+def test_real_pairs_outweigh_a_plain_thesaurus_link(channel):
+    said = _originals(channel, "stated")["said"]
+    assert said > math.log(TIER_P[1])  # the real spinners' favourite beats any tier-1 link
+    no_real = Channel.load(real=False)
+    assert _originals(no_real, "stated")["said"] < said
+
+
+def test_real_pairs_can_be_held_out_and_editorial_pairs_never_count(channel):
+    held = Channel.load(thesaurus=False, keep_real=lambda o: o != "bill")
+    assert "bill" not in _originals(held, "invoice")
+    assert "price" in _originals(held, "worth")
+    real_only = Channel.load(thesaurus=False)
+    assert not any(o in EDITORIAL for form in ("your", "many", "this", "that") for o in _originals(real_only, form))
+
+
+def test_spun_names_are_repaired_and_real_names_left_alone(channel):
+    text = ("The White Home said on Could 5 that Invoice Gates met the Supreme Courtroom. "
+            "Senate Democrats and the House agreed, Tim Cook said in New York on May 5.")
+    found = {text[a:b]: repl for a, b, repl in channel.spun_names(text)}
+    assert found == {"Home": "House", "Could": "May", "Invoice": "Bill", "Courtroom": "Court"}
+
+
+class _TinyLM:
+    """A language model over five words in which "the security forces" is the only likely phrase."""
+
+    order = 2
+    vocab = {"the": 1, "security": 2, "forces": 3, "safety": 4, "left": 5}
+
+    def ids(self, words):
+        return np.array([self.vocab.get(w, 0) for w in words], dtype=np.int64)
+
+    def logp(self, history, words):
+        prev = np.asarray(history)[:, -1]
+        good = {(1, 2), (2, 3), (3, 5), (-1, 1)}
+        return np.array([-0.5 if (int(a), int(b)) in good else -9.0 for a, b in zip(prev, words)])
+
+    def prior(self, words):
+        return np.full(len(words), -2.0)
+
+
+class _TinyChannel:
+    def candidates(self, form):
+        return {"safety": (("security", math.log(0.05)),), "security": (("safety", math.log(0.05)),)}.get(form, ())
+
+
+def test_decoder_restores_a_swap_its_neighbours_reject_and_keeps_a_fitting_word():
+    words = ["the", "safety", "forces", "left"]
+    decisions, _ = decode(_TinyLM(), _TinyChannel(), words, np.zeros(4, dtype=np.int64), rho=0.2)
+    assert [(words[d.word], d.chosen) for d in decisions if d.chosen] == [("safety", "security")]
+    kept, _ = decode(_TinyLM(), _TinyChannel(), ["the", "security", "forces", "left"], np.zeros(4, dtype=np.int64), rho=0.2)
+    assert not any(d.chosen for d in kept)
+
+
+def test_the_page_sets_the_rate_and_one_word_cannot_vouch_for_itself():
+    one = ["the", "safety", "forces", "left"]
+    decisions, rho_one = decode(_TinyLM(), _TinyChannel(), one, np.zeros(4, dtype=np.int64))
+    assert not any(d.chosen for d in decisions)  # a lone swap on a short page: decided at the floor rate
+    page = one * 6
+    decisions, rho_page = decode(_TinyLM(), _TinyChannel(), page, np.repeat(np.arange(6), 4))
+    assert [d.chosen for d in decisions if d.chosen] == ["security"] * 6
+    assert rho_page > rho_one
+
+
+def test_names_and_skipped_words_are_never_candidates():
+    words = ["the", "Safety", "forces", "left"]  # capitalised inside a sentence: a name
+    decisions, _ = decode(_TinyLM(), _TinyChannel(), words, np.zeros(4, dtype=np.int64))
+    assert decisions == []
+    skip = np.array([False, True, False, False])
+    decisions, _ = decode(_TinyLM(), _TinyChannel(), ["the", "safety", "forces", "left"], np.zeros(4, dtype=np.int64), skip)
+    assert decisions == []
+
+
+def _brute_force(unary, pair, linked):
+    """Marginals and best path of one chain by enumerating every path."""
+    from itertools import product
+
+    K = unary.shape[1]
+    paths, scores = [], []
+    for path in product(range(K), repeat=len(unary)):
+        s = sum(unary[i, c] for i, c in enumerate(path)) + sum(pair[i][path[i], path[i + 1]] for i in range(len(path) - 1))
+        paths.append(path)
+        scores.append(s)
+    scores = np.array(scores)
+    p = np.exp(scores - scores.max())
+    p /= p.sum()
+    marg = np.zeros_like(unary)
+    for path, w in zip(paths, p):
+        for i, c in enumerate(path):
+            marg[i, c] += w
+    return marg, list(paths[int(np.argmax(scores))])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 3), st.data())
+def test_forward_backward_and_viterbi_match_brute_force(n, k, data):
+    floats = st.floats(-5, 5, allow_nan=False)
+    unary = np.array(data.draw(st.lists(st.lists(floats, min_size=k, max_size=k), min_size=n, max_size=n)))
+    pair = np.array(data.draw(st.lists(st.lists(st.lists(floats, min_size=k, max_size=k), min_size=k, max_size=k),
+                                       min_size=n, max_size=n)))
+    linked = np.r_[np.ones(n - 1, dtype=bool), False]
+    lattice = _Lattice(unary, np.zeros_like(unary), pair, linked)
+    marg, best = _brute_force(unary, pair, linked)
+    assert np.allclose(lattice.marginals(unary), marg, atol=1e-9)
+    chosen = lattice.viterbi(unary)
+    score = lambda path: sum(unary[i, c] for i, c in enumerate(path)) + sum(  # noqa: E731
+        pair[i][path[i], path[i + 1]] for i in range(n - 1))
+    assert score(chosen.tolist()) == pytest.approx(score(best))
