@@ -85,6 +85,8 @@ def test_score_and_eval_with_a_model(trained: Path):
     assert set(res["documents"]) >= {"roc_auc", "precision", "recall", "fpr", "confusion", "brier"}
     t = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "train")
     assert "documents AUC" in t.stdout and "reliability" in t.stdout
+    n = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "none", "--noise", "--format", "json")
+    assert n.exit_code == 0 and json.loads(n.stdout)["documents"]["n"] == res["clean_documents"]
     m = run("eval", "--clean", str(DATA), "--model", str(trained), "--simulate", "mt", "--mt-operation", "register",
             "--mt-operation", "fronted", "--density", "0.2", "--format", "json")
     assert m.exit_code == 0, m.output
@@ -147,3 +149,21 @@ def test_pickled_arrays_are_refused(trained: Path, tmp_path: Path):
 
 def test_no_model_and_model_options_conflict():
     assert run("score", "--no-model", "--model", "x", "-", input="a\n").exit_code == 2
+
+
+def test_the_threshold_comes_from_a_false_positive_rate_on_clean_calibration_pages(trained: Path):
+    m = SpinModel.load(trained)
+    scores = m.clean_scores
+    assert scores is not None and len(scores) >= 8 and np.all(np.diff(scores) >= 0)
+    fpr = json.loads((trained / "manifest.json").read_text())["calibration"]["fpr"]
+    assert fpr == 0.005 and m.threshold == pytest.approx(m.threshold_for_fpr(fpr))
+    loose = m.threshold_for_fpr(0.25)
+    assert loose <= m.threshold_for_fpr(0.0)
+    if loose > 0.5:  # the floor of 0.5 aside, at most that share of clean pages reach it
+        assert np.mean(scores >= loose) <= 0.25
+    assert garblecheck.Detector(model=trained, fpr=0.25).threshold_ == pytest.approx(loose)
+    assert garblecheck.Detector(model=trained, fpr=0.25, threshold=0.9).threshold_ == 0.9
+    r = run("score", "--model", str(trained), "--fpr", "0.25", "--format", "jsonl", "-", input="Officials met.\n")
+    assert r.exit_code in (0, 1) and json.loads(r.stdout)["threshold"] == pytest.approx(loose)
+    r = run("score", "--no-model", "--fpr", "0.25", "-", input="Officials met.\n")
+    assert r.exit_code == 2 and "needs a model" in r.output

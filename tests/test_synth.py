@@ -1,9 +1,10 @@
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from garblecheck.lexicon import Lexicon
-from garblecheck.synth import PAGE_FURNITURE, Spinner, Thesaurus, is_heldout
+from garblecheck.synth import NOISE_KINDS, PAGE_FURNITURE, PageNoise, Spinner, SpunText, Thesaurus, is_heldout
 
 TEXT = ("Officials in Islamabad told VOA on Sunday that security forces had killed 12 militants last month. "
         "The government said it would expand trade with both countries, and hundreds of people attended.")
@@ -118,3 +119,31 @@ def test_register_keeps_case_and_each_rendering_is_from_the_table():
         assert out.text.startswith("He ")  # a sentence opener is never replaced
     assert {"Individuals", "Persons", "stated", "nation"} <= renderings
     assert renderings & {"harshly denounced", "harshly condemned"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), kinds=st.lists(st.sampled_from(NOISE_KINDS), min_size=1, max_size=3, unique=True))
+def test_page_noise_keeps_every_substitution_in_place(seed, kinds):
+    rng = random.Random(seed)
+    text = ("Officials said the talks would resume. The security forces left at noon, police said.\n\n"
+            "Hundreds of people fled the city last month. “We will return,” one man said - and then left.")
+    spun = _SPINNER.spin(text, 0.4, rng)
+    noisy = PageNoise(kinds).apply(spun, rng, n_kinds=len(kinds))
+    assert len(noisy.substitutions) == len(spun.substitutions)
+    for (a, b, o, lem), (a2, b2, o2, lem2) in zip(sorted(noisy.substitutions), sorted(spun.substitutions)):
+        assert noisy.text[a:b].lower() == spun.text[a2:b2].lower() and (o, lem) == (o2, lem2)
+
+
+def test_each_kind_of_page_noise_does_what_it_says():
+    page = SpunText("The ceasefire in the north began. The din of war stopped, he said, and the people of the valley came back home.\n\nTalks resume “soon” in Geneva.", ())
+    apply = lambda kind: PageNoise([kind]).apply(page, random.Random(0), 1).text  # noqa: E731
+    assert "began.The" in apply("run_together")
+    assert "," not in apply("no_punctuation") and "." not in apply("no_punctuation")
+    assert apply("headline").startswith("The Ceasefire In The North Began\n\nThe ceasefire")
+    assert "\n" in apply("hard_wrap").split("\n\n")[0]
+    assert apply("byline") != page.text and apply("boilerplate") != page.text and apply("entities") != page.text
+    with pytest.raises(ValueError):
+        PageNoise(["typo"])
+
+
+_SPINNER = Spinner(Thesaurus.load(lexicon=Lexicon.load()), "all")

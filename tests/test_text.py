@@ -86,3 +86,9 @@ def test_empty_and_whitespace_text():
     assert sentence_spans("") == []
     assert sentence_spans(" \n\n \r\n") == []
     assert tokenize("") == []
+
+
+def test_sentences_a_scraper_ran_together_are_split_at_the_capital():
+    text = "The truce began.The din of war stopped. He met Mr.Smith in the U.S.A. It is 3.5 percent."
+    assert [text[s.start : s.end] for s in sentence_spans(text)] == [
+        "The truce began.", "The din of war stopped.", "He met Mr.Smith in the U.S.A.", "It is 3.5 percent."]

@@ -35,7 +35,11 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--ignore-file", "ignore_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
                      help="File of phrases to ignore, one a line (# comments)."),
         click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
-                     help="Score at or above which a document is garbled (default 0.5)."),
+                     help="Score at or above which a document is garbled (default: the model's, set for a 0.5% "
+                          "false-positive rate on clean calibration pages; 0.5 without a model)."),
+        click.option("--fpr", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+                     help="Set the threshold for this false-positive rate on the model's clean calibration pages "
+                          "instead (e.g. 0.01); --threshold wins over it."),
         click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True,
                      help="Refuse inputs larger than this."),
     ]
@@ -45,7 +49,8 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
-                     ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float]) -> Dict[str, Any]:
+                     ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float],
+                     fpr: Optional[float] = None) -> Dict[str, Any]:
     """The Detector's arguments from the shared engine options (ignore files read here)."""
     from .lexicon import LexiconError, read_ignore_file
 
@@ -58,7 +63,7 @@ def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequenc
     except LexiconError as e:
         raise click.UsageError(str(e)) from None
     return {"model": None if no_model else (model_dir or "default"), "lexicons": tuple(lexicons),
-            "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold}
+            "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold, "fpr": fpr}
 
 
 def _build(params: Dict[str, Any]) -> Any:
@@ -74,6 +79,8 @@ def _build(params: Dict[str, Any]) -> Any:
     except ModelError as e:
         _err(str(e))
         sys.exit(EXIT_ERROR)
+    except ValueError as e:  # an FPR without a model
+        raise click.UsageError(str(e)) from None
 
 
 def _detector(**engine: Any) -> Any:
@@ -310,6 +317,8 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
               help="Also spin each clean document with held-out or training substitutions, with the real "
                    "spinners' pairs (real: half of their originals held out of the channel), or damage it "
                    "like machine translation (mt: scored by mt_score).")
+@click.option("--noise", is_flag=True, help="Add scraping noise (run-together sentences, boilerplate, hard wraps, "
+                                            "no punctuation, ...) to every page, clean and damaged.")
 @click.option("--real-pairs", type=click.Path(exists=True, dir_okay=False), default=None,
               help="With --simulate real: the substitution table to spin with (default: the shipped real pairs).")
 @click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
@@ -318,12 +327,12 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @_engine_options
-def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, real_pairs: Optional[str], density: float,
+def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, noise: bool, real_pairs: Optional[str], density: float,
              mt_operations: Sequence[str], max_docs: Optional[int], fmt: str, seed: int, max_bytes: int, **engine: Any) -> None:
     """Document and sentence ROC AUC, precision, recall, FPR and a confusion table."""
     import random
 
-    from .synth import Spinner, Thesaurus
+    from .synth import PageNoise, Spinner, Thesaurus
     from .train import evaluate as run_eval, read_corpus, split_of
 
     det = _detector(**engine)
@@ -356,10 +365,12 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, real_p
         pairs = real_pairs or str(default_channel_dir() / "real_pairs.tsv")
         det._channel = Channel.load(real=pairs, keep_real=lambda o: not heldout(o))
         spinner = Spinner(Thesaurus.from_pairs(pairs), "all", model_seed, function_words=True)
-        result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs, heldout=heldout)
+        result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs, heldout=heldout,
+                          noise=PageNoise() if noise else None)
     else:
         spinner = Spinner(Thesaurus.load(lexicon=Lexicon.load()), simulate, model_seed) if simulate != "none" else None
-        result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs)
+        result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs,
+                          noise=PageNoise() if noise else None)
     result["clean_documents"] = len(docs)
     result["threshold"] = det.threshold_
     if fmt == "json":
@@ -442,7 +453,7 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     if accepted == rejected and accepted != "-":
         raise click.UsageError("--accepted and --rejected must be different files")
     dp = _detector_params(**engine)
-    flt = PreIngestFilter(threshold=dp["threshold"], action=action, text_field=text_field,
+    flt = PreIngestFilter(threshold=dp["threshold"], fpr=dp["fpr"], action=action, text_field=text_field,
                           model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
                           lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"])
     flt._detector = _build(dp)  # a bad model or lexicon stops here, with one line and exit code 2

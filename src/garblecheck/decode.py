@@ -7,12 +7,14 @@ links it to (:mod:`garblecheck.channel`). A path through these choices scores::
     + sum over kept words      log(1 - rho)
     + sum over replaced words  log rho + log P_spin(form on the page | original)
 
-``rho`` is the document's own substitution rate, estimated by EM over the posteriors with a
-Beta prior. The language model's taste for common words gives clean pages a rate of 1-4% too,
-so words are decided at the rate in excess of that baseline: a clean page restores (almost)
-nothing and a heavily spun page is restored boldly. With a bigram model the sentence splits into runs of
-neighbouring candidate words; a lone candidate is decided by its two neighbours (vectorised over
-the whole document), a longer run by Viterbi for the path and forward-backward for the posteriors.
+The language-model term is scaled by ``LM_WEIGHT``. ``rho`` is the document's own substitution
+rate, estimated by EM over the posteriors with a Beta prior (several documents are decoded at
+once, each with its own rate). The language model's taste for common words gives clean pages a
+rate of 1-4% too, so each word is decided at the rate the *other* words of its page give, less
+``RHO_BASELINE``: a clean page restores (almost) nothing, a heavily spun page is restored boldly,
+and one word cannot vouch for itself. With a bigram model a sentence splits into runs of
+neighbouring candidate words, each a chain; all chains are walked a step at a time together,
+Viterbi for the path and forward-backward for the posteriors.
 
 Names (capitalised words inside a sentence), numbers and words under a lexicon flag are never
 candidates; a capitalised sentence opener followed by a lower-case word is ("Officers in ...").

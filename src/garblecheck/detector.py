@@ -97,6 +97,7 @@ class Detector:
         ignore: Iterable[str] = (),
         default_lexicon: bool = True,
         threshold: Optional[float] = None,
+        fpr: Optional[float] = None,
         restore_min_confidence: float = RESTORE_MIN_CONFIDENCE,
         channel: Any = "default",
         decode_min_score: float = DECODE_MIN_SCORE,
@@ -106,6 +107,7 @@ class Detector:
         self.ignore = tuple(ignore)
         self.default_lexicon = default_lexicon
         self.threshold = threshold
+        self.fpr = fpr
         self.restore_min_confidence = restore_min_confidence
         self.channel = channel
         self.decode_min_score = decode_min_score
@@ -114,6 +116,10 @@ class Detector:
         self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
         self.lexicon = Lexicon.load(self.lexicons, default=default_lexicon, ignore=self.ignore)
         self.spin_model = _load_model(model)
+        if threshold is None and fpr is not None:
+            if self.spin_model is None:
+                raise ValueError("an FPR needs a model (its clean calibration scores)")
+            threshold = self.spin_model.threshold_for_fpr(fpr)
         if threshold is None:
             threshold = self.spin_model.threshold if self.spin_model is not None else DEFAULT_THRESHOLD
         if not 0.0 <= float(threshold) <= 1.0:
@@ -128,6 +134,7 @@ class Detector:
             "ignore": self.ignore,
             "default_lexicon": self.default_lexicon,
             "threshold": self.threshold,
+            "fpr": self.fpr,
             "restore_min_confidence": self.restore_min_confidence,
             "channel": self.channel,
             "decode_min_score": self.decode_min_score,

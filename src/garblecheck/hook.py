@@ -64,10 +64,11 @@ class PreIngestFilter:
 
     def __init__(self, threshold: Optional[float] = None, action: str = "reject", text_field: str = "text",
                  model: Optional[str] = None, lexicon: Sequence[str] = (), ignore: Sequence[str] = (),
-                 default_lexicon: bool = True) -> None:
+                 default_lexicon: bool = True, fpr: Optional[float] = None) -> None:
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
         self.threshold = threshold
+        self.fpr = fpr
         self.action = action
         self.text_field = text_field
         self.model = model
@@ -79,7 +80,7 @@ class PreIngestFilter:
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {"threshold": self.threshold, "action": self.action, "text_field": self.text_field,
                 "model": self.model, "lexicon": self.lexicon, "ignore": self.ignore,
-                "default_lexicon": self.default_lexicon}
+                "default_lexicon": self.default_lexicon, "fpr": self.fpr}
 
     def __repr__(self) -> str:
         return "PreIngestFilter(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
@@ -98,7 +99,7 @@ class PreIngestFilter:
 
             spec: Any = "default" if self.model is None else (None if self.model == "none" else self.model)
             self._detector = Detector(model=spec, lexicons=self.lexicon, ignore=self.ignore,
-                                      default_lexicon=self.default_lexicon, threshold=self.threshold)
+                                      default_lexicon=self.default_lexicon, threshold=self.threshold, fpr=self.fpr)
         return self._detector
 
     # -- scoring and deciding --------------------------------------------------------------------

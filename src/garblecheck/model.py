@@ -156,11 +156,23 @@ class SpinModel:
     mt_threshold: Optional[float] = None
     threshold: float = 0.5
     flag_threshold: Optional[float] = None  # context-model evidence that makes a word a flag (None: no such flags)
+    clean_scores: Optional[np.ndarray] = None  # sorted scores of the clean calibration pages (for an FPR)
     n_min: int = 1
     n_max: int = 5
     lowercase: bool = True
     manifest: Dict[str, Any] = field(default_factory=dict)
     _both: Optional[np.ndarray] = field(default=None, init=False, repr=False, compare=False)  # [weights, mt_weights]
+
+    def threshold_for_fpr(self, fpr: float) -> float:
+        """The score threshold that about ``fpr`` of the clean calibration pages reach: just above
+        the clean score at the ``1 - fpr`` quantile (at least 0.5, at most 0.99)."""
+        if self.clean_scores is None or not len(self.clean_scores):
+            raise ModelError("this model keeps no clean calibration scores: retrain it to set a threshold by FPR")
+        if not 0.0 <= fpr < 1.0:
+            raise ValueError(f"fpr must be in [0, 1), got {fpr}")
+        scores = self.clean_scores
+        k = min(len(scores) - 1, int(np.floor(len(scores) * (1 - fpr))))
+        return float(min(0.99, max(0.5, scores[k] + 1e-6)))
 
     @property
     def bits(self) -> int:
@@ -216,6 +228,7 @@ class SpinModel:
                 "mt_coef": np.asarray(self.mt_coef, dtype=np.float64),
                 "mt_intercept": np.array([self.mt_intercept], dtype=np.float64),
             }),
+            **({} if self.clean_scores is None else {"clean_calibration_scores": np.sort(self.clean_scores).astype(np.float64)}),
         }
 
     def save(self, directory: PathLike, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -292,6 +305,7 @@ class SpinModel:
                 mt_coef=arrays["mt_coef"].astype(np.float64) if "mt_coef" in arrays else np.zeros(N_MT_FEATURES),
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
                 mt_threshold=None if manifest.get("mt_threshold") is None else float(manifest["mt_threshold"]),
+                clean_scores=arrays["clean_calibration_scores"].astype(np.float64) if "clean_calibration_scores" in arrays else None,
                 threshold=float(manifest["threshold"]),
                 flag_threshold=None if manifest.get("context_flag_threshold") is None
                 else float(manifest["context_flag_threshold"]),

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from bisect import bisect_right
+from itertools import accumulate
 import random
 import re
 from dataclasses import dataclass
@@ -25,7 +27,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from .restore import match_case
 from .text import sentence_spans, tokenize
 
-__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "SpunText", "is_heldout", "PAGE_FURNITURE", "MTPerturber", "MT_OPERATIONS"]
+__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "SpunText", "is_heldout", "PAGE_FURNITURE", "MTPerturber", "MT_OPERATIONS",
+           "PageNoise", "NOISE_KINDS"]
 
 STOPWORDS = frozenset(
     """a about above after again against all almost also although always am among an and another any are
@@ -417,3 +420,101 @@ class MTPerturber:
             applied.append((a, b, options[0] if len(options) == 1 else rng.choice(options), original, f"mt:{op}"))
             pos = b
         return _rewrite(text, applied)
+
+
+# Scraping noise real pages carry and clean training text lacks. It is added to clean and damaged
+# pages alike, so that noise never means spin.
+BOILERPLATE = (
+    "Share this:", "Click to share on Facebook (Opens in new window)", "Tweet", "Read more:", "Related",
+    "Tags: politics, world, news", "Categories: Latest News", "Posted in Uncategorized", "Print", "Email",
+    "Home / News / World", "Subscribe", "Leave a comment", "Photo: Reuters", "(AP Photo)", "Loading...",
+    "Copyright 2024. All rights reserved.", "Advertisement - Continue Reading Below", "Skip to content",
+    "Menu", "Search for:", "You may also like", "Filed under: Politics",
+)
+BYLINES = ("By Staff Reporter", "By AP", "By Our Correspondent", "Written by News Desk", "Reporting by Staff; Editing by Desk")
+DATELINES = ("LONDON (Reuters) - ", "WASHINGTON - ", "ISLAMABAD, Pakistan (AP) — ", "NEW DELHI: ", "January 5, 2024 - ")
+NOISE_KINDS = ("run_together", "boilerplate", "byline", "headline", "hard_wrap", "no_punctuation", "quotes",
+               "entities")
+_SENTENCE_GAP = re.compile(r"(?<=[a-z][.!?])[ ](?=[A-Z])")
+_QUOTE_SWAP = str.maketrans({"“": '"', "”": '"', "’": "'", '"': "”", "'": "’", "—": "-", "–": "-"})
+
+
+def _edited(page: SpunText, edits: Sequence[Tuple[int, int, str]]) -> SpunText:
+    """``page`` with ``(start, end, replacement)`` edits that touch no substitution; the
+    substitutions move along."""
+    subs = sorted(page.substitutions)
+    keep = [(a, b, r) for a, b, r in sorted(edits) if not any((s < b and a < e) or s < a < e for s, e, _, _ in subs)]
+    pieces, pos, shift_at = [], 0, []
+    for a, b, r in keep:
+        if a < pos:
+            continue
+        pieces += [page.text[pos:a], r]
+        shift_at.append((a, len(r) - (b - a)))
+        pos = b
+    pieces.append(page.text[pos:])
+    starts = [a for a, _ in shift_at]
+    deltas = list(accumulate(d for _, d in shift_at))
+
+    def moved(x: int) -> int:
+        k = bisect_right(starts, x)
+        return x + (deltas[k - 1] if k else 0)
+
+    return SpunText("".join(pieces), tuple((moved(a), moved(a) + (b - a), o, lem) for a, b, o, lem in subs))
+
+
+class PageNoise:
+    """Add scraping noise to a page (clean or damaged), keeping its substitutions' offsets."""
+
+    def __init__(self, kinds: Sequence[str] = NOISE_KINDS) -> None:
+        unknown = set(kinds) - set(NOISE_KINDS)
+        if unknown:
+            raise ValueError(f"unknown kinds of page noise: {', '.join(sorted(unknown))}")
+        self.kinds = tuple(kinds)
+
+    def apply(self, page: SpunText, rng: random.Random, n_kinds: int = 2) -> SpunText:
+        for kind in rng.sample(self.kinds, min(n_kinds, len(self.kinds))):
+            page = getattr(self, "_" + kind)(page, rng)
+        return page
+
+    def _run_together(self, page: SpunText, rng: random.Random) -> SpunText:
+        gaps = list(_SENTENCE_GAP.finditer(page.text))
+        joined = [m for m in gaps if rng.random() < 0.6] or gaps[:1]
+        return _edited(page, [(m.start(), m.end(), "") for m in joined])
+
+    def _boilerplate(self, page: SpunText, rng: random.Random) -> SpunText:
+        breaks = [m.start() for m in re.finditer(r"\n\n", page.text)] or [len(page.text)]
+        at = sorted(rng.sample(breaks, min(len(breaks), rng.randint(1, 3))))
+        return _edited(page, [(a, a, "\n\n" + rng.choice(BOILERPLATE)) for a in at] +
+                       [(0, 0, rng.choice(BOILERPLATE) + "\n\n")] * (rng.random() < 0.5))
+
+    def _byline(self, page: SpunText, rng: random.Random) -> SpunText:
+        return _edited(page, [(0, 0, rng.choice(BYLINES) + "\n\n" + rng.choice(DATELINES))])
+
+    def _headline(self, page: SpunText, rng: random.Random) -> SpunText:
+        m = re.match(r"[^\n.!?]{20,120}", page.text)
+        if not m or any(a < m.end() for a, _, _, _ in page.substitutions):  # a headline is never labelled
+            return page
+        title = " ".join(w[:1].upper() + w[1:] for w in m.group().split())
+        return _edited(page, [(0, 0, title + "\n\n")])
+
+    def _hard_wrap(self, page: SpunText, rng: random.Random) -> SpunText:
+        width = rng.randint(60, 80)
+        edits, col = [], 0
+        for m in re.finditer(r"\S+\s?", page.text):
+            col += len(m.group())
+            if col > width and m.group().endswith(" "):
+                edits.append((m.end() - 1, m.end(), "\n"))
+                col = 0
+        return _edited(page, edits)
+
+    def _no_punctuation(self, page: SpunText, rng: random.Random) -> SpunText:
+        return _edited(page, [(m.start(), m.end(), "") for m in re.finditer(r"[.!?;,](?=\s|$)", page.text)])
+
+    def _quotes(self, page: SpunText, rng: random.Random) -> SpunText:
+        return _edited(page, [(m.start(), m.end(), m.group().translate(_QUOTE_SWAP))
+                              for m in re.finditer(r"[“”’\"'—–]", page.text) if rng.random() < 0.5])
+
+    def _entities(self, page: SpunText, rng: random.Random) -> SpunText:
+        spaces = [m.start() for m in re.finditer(" ", page.text)]
+        at = rng.sample(spaces, min(len(spaces), rng.randint(1, 4)))
+        return _edited(page, [(a, a + 1, rng.choice(("&nbsp;", " &amp; ", "&#8217;", " &quot;"))) for a in at])

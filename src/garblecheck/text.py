@@ -36,6 +36,9 @@ _OPEN = "[" + re.escape(OPEN_QUOTES) + "]"
 _END_RE = re.compile(
     r"(?P<p>[.!?…]+)[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)"
     rf"(?={_OPEN}*(?P<next>\S))"
+    # sentences a scraper ran together: "the truce began.The din" (a word of 2+ lower-case letters,
+    # the stop, a capitalised word); the split falls between them
+    r"|(?<=[a-z]{2}[.!?])(?P<tight>)(?=(?P<cap>[A-Z])[a-z])"
 )
 # Line breaks; a blank line (paragraph break) always ends a sentence.
 _LINE_RE = re.compile(r"\r\n|\r|\n")
@@ -104,6 +107,10 @@ def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
     s = start
     for m in _END_RE.finditer(text, start, end):
         if m.end() >= end:
+            continue
+        if m.group("tight") is not None:  # run together: end after the stop, start at the capital
+            _append(text, s, m.start(), out)
+            s = m.start()
             continue
         if m.group("p")[0] == "." and _is_abbreviation(_word_before(text, m.start(), start)):
             continue

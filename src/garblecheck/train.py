@@ -22,7 +22,7 @@ from .features import CharNgramHasher
 from .io import sha256_file
 from .context import ContextModel
 from .model import N_SPIN_FEATURES, SpinModel, sentence_inputs
-from .synth import MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
+from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
 
@@ -98,7 +98,8 @@ class TrainConfig:
     density_range: Tuple[float, float] = (0.05, 0.40)
     eval_density: float = 0.10
     spins_per_doc: int = 2
-    clean_fpr: float = 0.0
+    clean_fpr: float = 0.005  # share of clean calibration pages allowed at or above the score threshold
+    noise_share: float = 0.3  # share of training documents (clean and spun copies alike) given page noise
     clean_flag_rate: float = 0.5e-4  # context flags per word allowed on clean calibration pages
     mt_density_range: Tuple[float, float] = (0.03, 0.15)  # share of words an MT-like page has damaged
     mt_eval_density: float = 0.06
@@ -123,8 +124,10 @@ def sentence_dataset(docs: Sequence[Doc], spinner: Spinner, cfg: TrainConfig, rn
 
     texts: List[str] = []
     labels: List[int] = []
+    noise = PageNoise()
     for d in docs:
-        clean = d.text
+        noisy = rng.random() < cfg.noise_share
+        clean = noise.apply(SpunText(d.text, ()), rng).text if noisy else d.text
         for s in sentence_spans(clean):
             sent = clean[s.start : s.end]
             texts.append(_bulleted(sent, rng) if rng.random() < 0.03 else sent)
@@ -133,7 +136,9 @@ def sentence_dataset(docs: Sequence[Doc], spinner: Spinner, cfg: TrainConfig, rn
             texts.append(d.title)
             labels.append(0)
         for _ in range(cfg.spins_per_doc):
-            spun = spinner.spin(clean, rng.uniform(*cfg.density_range), rng)
+            spun = spinner.spin(d.text, rng.uniform(*cfg.density_range), rng)
+            if noisy:
+                spun = noise.apply(spun, rng)
             for a, b, y in spun.sentence_labels():
                 sent = spun.text[a:b]
                 texts.append(_bulleted(sent, rng) if rng.random() < 0.03 else sent)
@@ -189,8 +194,10 @@ Damage = Callable[[str, float, random.Random], SpunText]  # Spinner.spin or MTPe
 
 
 def _simulate(docs: Sequence[Doc], damage: Damage, density: Optional[float], density_range: Tuple[float, float],
-              rng: random.Random, extra_garbled: Sequence[Doc] = ()) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
-    """Clean pages (label 0) and their damaged copies (label 1); ``density`` None draws from the range."""
+              rng: random.Random, extra_garbled: Sequence[Doc] = (), noise: Optional[PageNoise] = None,
+              noisy_copies: bool = False) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
+    """Clean pages (label 0) and their damaged copies (label 1); ``density`` None draws from the range.
+    With ``noise``, every page gets page noise, or (``noisy_copies``) a noisy copy besides itself."""
     texts: List[str] = []
     labels: List[int] = []
     spun_docs: List[Optional[SpunText]] = []
@@ -205,6 +212,12 @@ def _simulate(docs: Sequence[Doc], damage: Damage, density: Optional[float], den
             texts.append(s.text)
             labels.append(1)
             spun_docs.append(s)
+    if noise is not None:
+        noisy = [noise.apply(p, rng) for p in spun_docs]  # type: ignore[arg-type]
+        if noisy_copies:
+            texts, labels, spun_docs = texts + [p.text for p in noisy], labels + labels, spun_docs + noisy  # type: ignore[operator]
+        else:
+            texts, spun_docs = [p.text for p in noisy], noisy  # type: ignore[assignment]
     for d in extra_garbled:
         texts.append(d.text)
         labels.append(1)
@@ -265,7 +278,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
                       context=context, n_min=cfg.n_min, n_max=cfg.n_max,
                       mt_weights=mt_clf.coef_[0].astype(np.float32), mt_bias=float(mt_clf.intercept_[0]))
 
-    ctexts, clabels, cspun = _simulate(calib_docs, spinner.spin, None, cfg.density_range, rng, extra_garbled=gdocs)
+    ctexts, clabels, cspun = _simulate(calib_docs, spinner.spin, None, cfg.density_range, rng, extra_garbled=gdocs,
+                                       noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)
     tokens_X, tokens_y = token_dataset(context, ctexts, cspun)
     context.token_coef, context.token_intercept = _fit_logistic(tokens_X, tokens_y, cfg.seed)
     token_calibration = {"tokens": int(len(tokens_y)), "brier": float(np.mean((context.token_probability(tokens_X) - tokens_y) ** 2)),
@@ -290,21 +304,27 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     model.stack_coef, model.stack_intercept = _fit_logistic(feats, ylab, cfg.seed)
     calib_scores = np.array([model.scores(f)[0] for f in feats])
     # the threshold keeps false positives rare: at least 0.5, and above all but cfg.clean_fpr of the clean
-    # calibration pages (0 by default: above every one of them)
+    # calibration pages (the pages and their noisy copies)
     clean_scores = np.sort(calib_scores[ylab == 0])
-    k = min(len(clean_scores) - 1, int(np.floor(len(clean_scores) * (1 - cfg.clean_fpr))))
-    model.threshold = float(min(0.99, max(0.5, clean_scores[k] + 1e-6)))
+    model.clean_scores = clean_scores
+    model.threshold = model.threshold_for_fpr(cfg.clean_fpr)
     mtexts, mlabels, mspun = _simulate(calib_docs, perturber.perturb, None, cfg.mt_density_range, mt_rng)
     # pages (clean and spun ones are the negatives: the mt score tells machine translation from
     # spinning too) and excerpts of one to three sentences, so that short texts are not over-read
     excerpts = [_excerpt(s, mt_rng) for s in mspun if s is not None]
-    mt_texts_cal = ctexts + [t for t, y_ in zip(mtexts, mlabels) if y_ == 1] + [t for t, _ in excerpts]
-    my = np.array([0] * len(ctexts) + [1] * (len(mt_texts_cal) - len(ctexts) - len(excerpts)) + [y_ for _, y_ in excerpts])
+    # the pages without their noisy copies (the first half of the simulated ones, then real garbled ones):
+    # page noise is no more machine translation than it is spin, and the mt stacker learns it too readily
+    copies = 2 if cfg.noise_share > 0 else 1
+    half = (len(ctexts) - len(gdocs)) // copies
+    plain = list(range(half)) + list(range(copies * half, len(ctexts)))
+    ptexts, plab = [ctexts[i] for i in plain], ylab[plain]
+    mt_texts_cal = ptexts + [t for t, y_ in zip(mtexts, mlabels) if y_ == 1] + [t for t, _ in excerpts]
+    my = np.array([0] * len(ptexts) + [1] * (len(mt_texts_cal) - len(ptexts) - len(excerpts)) + [y_ for _, y_ in excerpts])
     mX = np.array(mt_rows_of(det, mt_texts_cal))
     model.mt_coef, model.mt_intercept = _fit_logistic(mX, my, cfg.seed)
     mt_scores = np.array([model.mt_score(r) for r in mX])
     # above every clean calibration page, and above all but clean_mt_fpr of the clean excerpts
-    clean_pages = mt_scores[: len(ctexts)][ylab == 0]
+    clean_pages = mt_scores[: len(ptexts)][plab == 0]
     clean_excerpts = mt_scores[len(mt_texts_cal) - len(excerpts) :][my[len(mt_texts_cal) - len(excerpts) :] == 0]
     top = max(clean_pages.max(), np.quantile(clean_excerpts, 1 - cfg.clean_mt_fpr) if len(clean_excerpts) else 0.0)
     model.mt_threshold = float(min(0.99, max(0.5, top + 1e-6)))
@@ -312,7 +332,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
                    "mt_brier": float(np.mean((mt_scores - my) ** 2)), "mt_reliability": reliability(mt_scores, my),
                    "mt_threshold": model.mt_threshold,
-                   "threshold": model.threshold, "documents": int(len(ylab)), "context_tokens": token_calibration,
+                   "threshold": model.threshold, "fpr": cfg.clean_fpr, "documents": int(len(ylab)), "context_tokens": token_calibration,
                    "context_flag_threshold": model.flag_threshold}
 
     test_docs = _sample(by_split["test"], cfg.max_test_docs, cfg.seed)
@@ -546,13 +566,16 @@ def restoration_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequ
 
 
 def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density: float, rng: random.Random,
-             garbled: Sequence[Doc] = (), heldout: Optional[Callable[[str], bool]] = None) -> Dict[str, Any]:
+             garbled: Sequence[Doc] = (), heldout: Optional[Callable[[str], bool]] = None,
+             noise: Optional[PageNoise] = None) -> Dict[str, Any]:
     """Document and sentence metrics: clean pages against their spun copies (and real garbled docs),
     and what restoration does to them (``heldout(original)`` splits those figures)."""
     if spinner is not None:
-        texts, labels, spun = _simulate(docs, spinner.spin, density, TrainConfig().density_range, rng, extra_garbled=garbled)
+        texts, labels, spun = _simulate(docs, spinner.spin, density, TrainConfig().density_range, rng, extra_garbled=garbled,
+                                        noise=noise)
     else:
-        texts = [d.text for d in docs] + [d.text for d in garbled]
+        pages = [SpunText(d.text, ()) for d in docs]
+        texts = [(noise.apply(p, rng) if noise is not None else p).text for p in pages] + [d.text for d in garbled]
         labels = [0] * len(docs) + [1] * len(garbled)
         spun = [None] * len(texts)
     reports = det.check_many(texts)
