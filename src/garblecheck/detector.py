@@ -36,7 +36,7 @@ class _Analysis:
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
         self.mt_logits: Any = None
-        self.words: Any = None  # (context word table, first word, end) for the restorer
+        self.words: Any = None  # (context word table, first word, end word, first sentence) for the restorer
 
     def features(self) -> Any:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words)
