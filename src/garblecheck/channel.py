@@ -59,7 +59,7 @@ def _rows(path: Path) -> List[List[str]]:
 class Channel:
     """``candidates(form)``: the originals ``form`` can stand for, with ``log P_spin(form | original)``."""
 
-    def __init__(self, links: Dict[bytes, bytes], tier0: Dict[str, Dict[str, int]],
+    def __init__(self, links: Union[Dict[bytes, bytes], Path], tier0: Dict[str, Dict[str, int]],
                  real: Dict[str, Dict[str, float]], real_totals: Dict[str, float],
                  names: Optional[Dict[str, int]] = None) -> None:
         self.names = names or {}  # "White House" -> times seen in clean news
@@ -69,7 +69,10 @@ class Channel:
             first, second = name.split(" ", 1)
             self._name_by_word.setdefault((0, second), {})[first] = n
             self._name_by_word.setdefault((1, first), {})[second] = n
-        self._links = links  # form -> "original:tier|..." (parsed on first use)
+        # form -> b"original:tier|..." (each parsed on first use); a path is read on the first lookup,
+        # so a page whose names need no link never pays for loading them
+        self._links: Optional[Dict[bytes, bytes]] = None if isinstance(links, Path) else links
+        self._links_path = links if isinstance(links, Path) else None
         self._tier0 = tier0
         self._real = real  # form -> {original: count}
         self._real_totals = real_totals  # original -> count over all forms
@@ -83,12 +86,13 @@ class Channel:
         pairs, a path reads them from there; ``keep_real(original)`` keeps only some of them (to
         measure on the others); ``thesaurus=False`` keeps the real pairs alone."""
         d = Path(directory) if directory is not None else default_channel_dir()
-        links: Dict[bytes, bytes] = {}
+        links: Union[Dict[bytes, bytes], Path] = {}
         tier0: Dict[str, Dict[str, int]] = {}
         names = {r[0]: int(r[1]) for r in _rows(d / "names.tsv.gz")} if (d / "names.tsv.gz").exists() else {}
-        if thesaurus:  # kept as bytes and parsed per form on first use: loading stays cheap
-            with gzip.open(d / "links.tsv.gz", "rb") as fh:
-                links = dict(line.split(b"\t", 1) for line in fh.read().split(b"\n") if line)
+        if thesaurus:
+            links = d / "links.tsv.gz"
+            if not links.exists():
+                raise FileNotFoundError(f"{links}: no such channel file")
             for form, originals, *_ in _rows(d / "function_words.tsv"):
                 for o in originals.split("|"):
                     tier0.setdefault(form, {})[o] = 0
@@ -116,6 +120,9 @@ class Channel:
 
     def _candidates(self, form: str) -> Tuple[Tuple[str, float], ...]:
         tiers: Dict[str, int] = dict(self._tier0.get(form, {}))
+        if self._links is None:
+            with gzip.open(self._links_path, "rb") as fh:  # type: ignore[arg-type]
+                self._links = dict(line.split(b"\t", 1) for line in fh.read().split(b"\n") if line)
         raw = self._links.get(form.encode("utf-8"))
         if raw:  # links are stored best tier first, most frequent original first within a tier
             for item in raw.decode("utf-8").split("|", MAX_CANDIDATES)[:MAX_CANDIDATES]:
