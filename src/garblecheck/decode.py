@@ -57,14 +57,18 @@ class Decision:
     p_keep: float
     chosen: Optional[str]  # None: keep
 
+    @property
+    def confidence(self) -> float:
+        """The posterior of the chosen original (0 where the word is kept)."""
+        return self.posteriors[self.originals.index(self.chosen)] if self.chosen is not None else 0.0
 
-def _eligible(words: Sequence[str], first: np.ndarray, next_lower: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(words), dtype=bool)
-    for k, w in enumerate(words):
-        if w.islower():
-            out[k] = True
-        elif first[k] and next_lower[k] and w[:1].isupper() and (len(w) == 1 or w[1:].islower()):
-            out[k] = True
+
+def _eligible(words: Sequence[str], cap: np.ndarray, first: np.ndarray, next_lower: np.ndarray) -> np.ndarray:
+    """Lower-case words, and a capitalised sentence opener ("Officers") before a lower-case word."""
+    out = ~cap
+    for k in np.flatnonzero(cap & first & next_lower).tolist():
+        w = words[k]
+        out[k] = w[:1].isupper() and (len(w) == 1 or w[1:].islower())
     return out
 
 
@@ -80,7 +84,7 @@ class _Lattice:
     neighbours. Chains are walked a step at a time for all runs at once."""
 
     def __init__(self, unary: np.ndarray, channel: np.ndarray, pair: np.ndarray, linked: np.ndarray) -> None:
-        self.unary, self.channel, self.pair, self.linked = unary, channel, pair, linked
+        self.unary, self.channel, self.pair = unary, channel, pair
         C = len(unary)
         starts = np.r_[True, ~linked[:-1]] if C else np.zeros(0, dtype=bool)
         run = np.cumsum(starts) - 1
@@ -164,7 +168,7 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     for k, v in (fixed or {}).items():
         base[k] = v
     next_lower = np.r_[same & ~cap[1:], False]
-    ok = _eligible(words, first, next_lower)
+    ok = _eligible(words, cap, first, next_lower)
     if skip is not None:
         ok &= ~skip
     pool = cache.get("pool")
@@ -283,13 +287,14 @@ class _Pool:
                 found = self.lm.ids(o for o, _ in cands)
                 known = np.flatnonzero(found > 0)
                 ch = np.array([cands[i][1] for i in known.tolist()])
-                best = known[np.argsort(-(ch + self.lm.prior(found[known])), kind="stable")[:MAX_PRIOR]]
+                top = np.argsort(-(ch + self.lm.prior(found[known])), kind="stable")[:MAX_PRIOR]
+                best = known[top]
                 self.slot[f] = len(self.names)
                 self.names.append(tuple(cands[i][0] for i in best.tolist()))
                 starts.append(total)
                 sizes.append(len(best))
                 ids.append(found[best])
-                chs.append(np.array([cands[i][1] for i in best.tolist()]))
+                chs.append(ch[top])
                 total += len(best)
             self.start = np.r_[self.start, starts].astype(np.int64)
             self.size = np.r_[self.size, sizes].astype(np.int64)

@@ -374,8 +374,7 @@ class Detector:
         words = [w for lo, hi in ranges for w in table.words[lo:hi]]
         decisions, _ = decode(lm, self.get_channel(), words, sentence, skip, fixed, known=known,
                               cache=self._options, doc=doc)
-        chosen = [x for x in decisions if x.chosen is not None
-                  and x.posteriors[x.originals.index(x.chosen)] >= CHANNEL_FLAG_MIN]
+        chosen = [x for x in decisions if x.chosen is not None and x.confidence >= CHANNEL_FLAG_MIN]
         out: List[List[Flag]] = [[] for _ in analyses]
         for x, (start, end) in zip(chosen, table.offsets([int(index[x.word]) for x in chosen])):
             d = int(doc[x.word])
@@ -387,7 +386,7 @@ class Detector:
             alts = [o for o, p in zip(x.originals, x.posteriors) if o != x.chosen and p >= 0.05][:2]
             out[d].append(Flag(start=start, end=end, text=surface,
                                suggestions=tuple(match_case(surface, o) for o in [x.chosen, *alts]),
-                               kind="spin", confidence=round(x.posteriors[x.originals.index(x.chosen)], 4),
+                               kind="spin", confidence=round(x.confidence, 4),
                                rule="channel:word", line=line, col=col))
         return out
 
@@ -414,8 +413,11 @@ class Detector:
         """The report of one text; ``channel_flags`` from the decoder, None where it did not run
         (then the context model's own flags stand)."""
         decoded = channel_flags is not None
-        ctx = [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))] + (channel_flags or [])
-        all_flags = tuple(sorted([f for fl in a.flags for f in fl] + ctx, key=lambda f: (f.start, f.end)))
+        found = [f for fl in a.flags for f in fl] + (channel_flags or []) \
+            + [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))]
+        if self.channel is not None:
+            found += self._name_flags_spun(text, a, found)
+        all_flags = tuple(sorted(found, key=lambda f: (f.start, f.end)))
         lex_sentence = [
             density_score((f.confidence for f in fl), count_words(text, s.start, s.end)) if fl else 0.0
             for s, fl in zip(a.spans, a.flags)
@@ -430,8 +432,6 @@ class Detector:
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
             if a.mt_logits is not None:
                 mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words))
-        if self.channel is not None:
-            all_flags = tuple(sorted(all_flags + tuple(self._name_flags_spun(text, a, all_flags)), key=lambda f: (f.start, f.end)))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         return Report(score, self._verdict(score, mt_score), self.threshold_, a.n_words, all_flags, sentences,
                       spin_score, mt_score, decoded=decoded)

@@ -9,8 +9,8 @@ A language model maps vocabulary ids to log-probabilities, many queries at once:
     lm.order                         -> how many words a query looks at (history + 1)
 
 :class:`BigramLM` answers from the word statistics of the context model (smoothed bigrams with a
-unigram prior, see :mod:`garblecheck.context`). A better model only has to offer the same three
-members to replace it behind the restorer.
+unigram prior, see :mod:`garblecheck.context`). A better model only has to offer the same members
+to replace it behind the restorer.
 """
 
 from __future__ import annotations
