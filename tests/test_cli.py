@@ -72,7 +72,7 @@ def test_jsonl_schema(files: Path):
     assert err["verdict"] == "error" and "no such file" in err["error"]
     text = SPUN
     for f in spun["flags"]:
-        assert set(f) == {"start", "end", "line", "col", "text", "suggestions", "kind", "confidence", "rule"}
+        assert set(f) == {"start", "end", "line", "col", "text", "suggestions", "kind", "confidence", "rule", "explanation"}
         assert text[f["start"] : f["end"]] == f["text"]
     for s in spun["sentences"]:
         assert set(s) == {"start", "end", "score"}

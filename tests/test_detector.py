@@ -112,9 +112,11 @@ def test_module_level_api_uses_the_default_detector():
 def test_verdict_mt_when_mt_evidence_dominates():
     det = Detector(model=None, threshold=0.5)
     det.mt_threshold_ = 0.6
-    assert det._verdict(0.3, 0.9) == "mt"  # only the mt score is past its threshold
-    assert det._verdict(0.99, 0.7) == "garbled"  # both past, spin by far more (log-odds)
-    assert det._verdict(0.55, 0.99) == "mt"
-    assert det._verdict(0.2, 0.5) == "clean" and det._verdict(0.2, None) == "clean"
+    assert det._verdict(0.3, 0.9, 500) == "mt"  # only the mt score is past its threshold
+    assert det._verdict(0.99, 0.7, 500) == "garbled"  # both past, spin by far more (log-odds)
+    assert det._verdict(0.55, 0.99, 500) == "mt"
+    assert det._verdict(0.2, 0.5, 500) == "clean" and det._verdict(0.2, None, 500) == "clean"
+    assert det._verdict(0.3, 0.99, 99) == "clean"  # too short to be called mt
+    assert det._verdict(0.6, 0.99, 99) == "garbled"
     det.mt_threshold_ = None
-    assert det._verdict(0.3, 0.99) == "clean"
+    assert det._verdict(0.3, 0.99, 500) == "clean"

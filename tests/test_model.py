@@ -32,10 +32,11 @@ def trained(tmp_path_factory) -> Path:
 
 
 def test_model_folder_contents_and_manifest(trained: Path):
-    assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "manifest.json", "weights.npz"]
+    assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "manifest.json", "meaning.npz", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
-    assert m["format"] == "garblecheck-model" and m["format_version"] == 1
-    assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True}
+    assert m["format"] == "garblecheck-model" and m["format_version"] == 2
+    assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3}
+    assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
     assert m["context_sha256"] == hashlib.sha256((trained / "context.npz").read_bytes()).hexdigest()
     (f,) = m["training"]["clean_files"]
@@ -115,11 +116,12 @@ def _copy(src: Path, dst: Path) -> Path:
         (lambda d: (d / "manifest.json").unlink(), "no manifest.json"),
         (lambda d: (d / "weights.npz").unlink(), "cannot read weights.npz"),
         (lambda d: (d / "context.npz").write_bytes(b"PK\x03\x04 not really"), "context.npz does not match"),
+        (lambda d: (d / "meaning.npz").write_bytes(b"PK\x03\x04 not really"), "meaning.npz does not match"),
         (lambda d: _edit(d, format_version=99), "format version 99"),
-        (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True}), "shapes"),
+        (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True, "word_n_max": 3}), "shapes"),
         (lambda d: _edit(d, format="something-else"), "not a garblecheck model"),
     ],
-    ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "version", "mismatch", "foreign"],
+    ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "meaning", "version", "mismatch", "foreign"],
 )
 def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, damage, message):
     d = _copy(trained, tmp_path / "m")

@@ -46,6 +46,10 @@ def test_wheel_contains_code_data_and_model_folder(wheel: Path):
         "garblecheck/corpora/channel/function_words.tsv",
         "garblecheck/corpora/channel/NOTICE",
         "garblecheck/trained/MODEL_CARD.md",
+        "garblecheck/trained/meaning.npz",
+        "garblecheck/meaning.py",
+        "garblecheck/roundtrip.py",
+        "garblecheck/corpora/examples/translated_news.txt",
     }
     assert expected <= names, expected - names
     shipped = {p.relative_to(ROOT).as_posix() for p in (ROOT / "corpora" / "lexicon").glob("*.tsv")}

@@ -115,7 +115,8 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
     if not quiet:
         for f in rec["flags"]:
             orig = f["suggestions"][0] if f["suggestions"] else "?"
-            yield f"{path}:{f['line']}:{f['col']}: {f['text']} ==> {orig} [{f['rule']}]"
+            why = f" ({f['explanation']})" if f.get("explanation") else ""
+            yield f"{path}:{f['line']}:{f['col']}: {f['text']} ==> {orig} [{f['rule']}]{why}"
     spin = "" if rec.get("spin_score") is None else f", spin {rec['spin_score']:.3f}"
     if rec.get("mt_score") is not None:
         spin += f", mt {rec['mt_score']:.3f}"
@@ -267,6 +268,10 @@ def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **eng
     sys.exit(status)
 
 
+_mt_corpus = click.option(
+    "--mt-corpus", multiple=True, type=click.Path(exists=True, dir_okay=False),
+    help="Machine-translated text: JSONL (or .jsonl.gz) with a text field, or with sentences as "
+         "[{original, roundtrip or translation}] (repeatable).")
 _mt_operations = click.option(
     "--mt-operation", "mt_operations", multiple=True, type=click.Choice(MT_OPERATIONS),
     help="Simulate only this kind of machine-translation damage (repeat for several; default all).")
@@ -277,19 +282,29 @@ _mt_operations = click.option(
               help="Clean corpus: JSONL with a text field, or a folder of .txt (repeatable).")
 @click.option("--garbled", multiple=True, type=click.Path(exists=True),
               help="Real garbled documents (repeatable); used as positives for the document stacker.")
+@_mt_corpus
+@click.option("--mt-perturbations/--no-mt-perturbations", default=None,
+              help="Also train the mt classifier on simulated machine-translation damage (default: only "
+                   "without --mt-corpus; on real machine translation it lowers the ROC AUC).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-train-docs", type=click.IntRange(1), default=None, help="Cap on training documents.")
 @_mt_operations
-def train(clean: Sequence[str], garbled: Sequence[str], out: str, seed: int, max_train_docs: Optional[int],
-          mt_operations: Sequence[str]) -> None:
+def train(clean: Sequence[str], garbled: Sequence[str], mt_corpus: Sequence[str], mt_perturbations: Optional[bool], out: str,
+          seed: int, max_train_docs: Optional[int], mt_operations: Sequence[str]) -> None:
     """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT."""
+    from .io import InputError
     from .train import TrainConfig, train as run_train
 
-    cfg = TrainConfig(seed=seed, mt_operations=tuple(mt_operations or MT_OPERATIONS))
+    cfg = TrainConfig(seed=seed, mt_operations=tuple(mt_operations or MT_OPERATIONS), mt_perturb=mt_perturbations)
     if max_train_docs:
         cfg.max_train_docs = max_train_docs
-    manifest = run_train(clean, out, garbled=garbled, cfg=cfg, log=_err)
+    try:
+        manifest = run_train(clean, out, garbled=garbled, mt_corpus=mt_corpus, cfg=cfg, log=_err)
+    except InputError as e:
+        raise click.ClickException(str(e)) from None
+    except ValueError as e:
+        raise click.UsageError(str(e)) from None
     for name, m in manifest["metrics"].items():
         click.echo(_metrics_line(name, m))
     click.echo(f"model written to {out} (weights sha256 {manifest['weights_sha256'][:16]}...)")
@@ -313,10 +328,13 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
 @click.option("--clean", multiple=True, required=True, type=click.Path(exists=True),
               help="Clean documents (JSONL or folder of .txt). Documents a model was trained on are left out.")
 @click.option("--garbled", multiple=True, type=click.Path(exists=True), help="Real garbled documents.")
-@click.option("--simulate", type=click.Choice(["heldout", "train", "real", "mt", "none"]), default="heldout", show_default=True,
+@click.option("--simulate", type=click.Choice(["heldout", "train", "real", "mt", "translations", "none"]), default="heldout",
+              show_default=True,
               help="Also spin each clean document with held-out or training substitutions, with the real "
                    "spinners' pairs (real: half of their originals held out of the channel), or damage it "
-                   "like machine translation (mt: scored by mt_score).")
+                   "like machine translation (mt: scored by mt_score); or (translations) score the real "
+                   "machine translations of --mt-corpus against their clean originals.")
+@_mt_corpus
 @click.option("--noise", is_flag=True, help="Add scraping noise (run-together sentences, boilerplate, hard wraps, "
                                             "no punctuation, ...) to every page, clean and damaged.")
 @click.option("--real-pairs", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -327,8 +345,9 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @_engine_options
-def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, noise: bool, real_pairs: Optional[str], density: float,
-             mt_operations: Sequence[str], max_docs: Optional[int], fmt: str, seed: int, max_bytes: int, **engine: Any) -> None:
+def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_corpus: Sequence[str], noise: bool,
+             real_pairs: Optional[str], density: float, mt_operations: Sequence[str], max_docs: Optional[int], fmt: str,
+             seed: int, max_bytes: int, **engine: Any) -> None:
     """Document and sentence ROC AUC, precision, recall, FPR and a confusion table."""
     import random
 
@@ -349,6 +368,9 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, noise:
         docs = docs[:max_docs]
     from .lexicon import Lexicon
 
+    if simulate == "translations":
+        _eval_translations(det, docs, mt_corpus, model_seed, max_docs, fmt, seed)
+        return
     if simulate == "mt":
         from .synth import MTPerturber
         from .train import evaluate_mt
@@ -407,6 +429,39 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, noise:
         f"{r['bin']}: n={r['n']} pred={r['predicted']:.2f} obs={r['observed']:.2f}" for r in result["reliability"]))
 
 
+def _eval_translations(det: Any, docs: Sequence[Any], mt_corpus: Sequence[str], model_seed: int, max_docs: Optional[int],
+                       fmt: str, seed: int) -> None:
+    """``eval --simulate translations``: the held-out machine translations against their originals."""
+    import random
+
+    from .io import InputError
+    from .train import SPLIT_TEST, evaluate_translations, read_translations, split_of
+
+    if not mt_corpus:
+        raise click.UsageError("--simulate translations needs --mt-corpus")
+    try:
+        translations, _ = read_translations(mt_corpus, warn=_err)
+    except InputError as e:
+        raise click.ClickException(str(e)) from None
+    translations = sorted((t for t in translations if split_of(t.key, model_seed) == SPLIT_TEST), key=lambda t: (t.source, t.key))
+    if max_docs:
+        translations = translations[:max_docs]
+    result = evaluate_translations(det, translations, {d.id: d.text for d in docs}, random.Random(seed))
+    if fmt == "json":
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"held-out machine translations: {len(translations)}, mt threshold {det.mt_threshold_ or float('nan'):.3f}")
+    for name, m in result.items():
+        click.echo(_metrics_line(name, m))
+        click.echo(f"  called mt: {m['called_mt']['damaged']} of {m['documents']['positives']} translations, "
+                   f"{m['called_mt']['clean']} of {m['documents']['n'] - m['documents']['positives']} originals; "
+                   f"called garbled: {m['called_garbled']['damaged']} translations, {m['called_garbled']['clean']} originals")
+        for kind in ("clean", "translated"):
+            e = m.get(f"excerpts_{kind}")
+            if e:
+                click.echo(f"  {kind} excerpts (1-3 sentences) called mt: {e['called_mt']} of {e['n']} ({e['share']:.4f})")
+
+
 def _read_lines(fh: Any, max_bytes: int, progress: Callable[[int], None]) -> Iterable[Tuple[int, bytes]]:
     """Numbered raw lines; a line longer than ``max_bytes`` is skipped to its end and stands as a
     line that cannot be parsed (its first 1,000 bytes kept), so memory stays bounded."""
@@ -426,6 +481,36 @@ def _read_lines(fh: Any, max_bytes: int, progress: Callable[[int], None]) -> Ite
             raw = raw[:1000] + b" [line of %d bytes cut: longer than --max-bytes]" % size
         progress(size)
         yield n, raw
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Round-trip JSONL to write (.gz: gzipped).")
+@click.option("--max-docs", type=click.IntRange(1), default=None, help="Round-trip only the first N documents.")
+def roundtrip(source: str, out: str, max_docs: Optional[int]) -> None:
+    """Machine-translate the documents of SOURCE (JSONL with id and text) to Portuguese and back,
+    sentence by sentence, for `train --mt-corpus` (needs: pip install 'garblecheck[mtgen]')."""
+    import gzip
+    from itertools import islice
+
+    from . import roundtrip as rt
+    from .io import atomic_write_bytes, jsonl_records
+
+    try:
+        engine = rt.bergamot_engine()
+    except RuntimeError as e:
+        raise click.ClickException(str(e)) from None
+    def docs() -> Iterable[Dict[str, Any]]:
+        for n, rec in jsonl_records(Path(source), _err):
+            if isinstance(rec.get("text"), str):
+                yield {"id": rec.get("id", n), **rec}
+            else:
+                _err(f"{source}:{n}: skipped (no text string)")
+
+    records = list(rt.roundtrip_records(islice(docs(), max_docs), engine, "en-pt-en", Path(source).name))
+    data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+    atomic_write_bytes(out, gzip.compress(data, mtime=0) if out.endswith(".gz") else data)
+    click.echo(f"{len(records)} round trips written to {out}")
 
 
 @cli.command(name="filter")

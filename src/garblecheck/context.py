@@ -128,6 +128,7 @@ class ContextModel:
         self._logp = np.log((self.unigram + 0.5) / (self.total + 0.5 * len(self.vocab)))
         self.token_coef: Optional[np.ndarray] = None  # logistic token scorer over TOKEN_FEATURES
         self.token_intercept = 0.0
+        self._function: Optional[np.ndarray] = None
 
     # -- building -------------------------------------------------------------------------------
 
@@ -222,6 +223,33 @@ class ContextModel:
             count = self._bigram(a, b)
         lp = np.log((count + BETA * pb) / (ca + BETA))
         return np.where(a >= 0, lp, np.log(pb))
+
+    def lower_ids(self, table: WordTable) -> np.ndarray:
+        """The vocabulary id of every word of ``table`` read in lower case (0 where unknown)."""
+        ids = table.ids.copy()
+        miss = np.flatnonzero(ids == _UNK)
+        get, words = self.index.get, table.words
+        ids[miss] = np.fromiter((get(words[k].lower(), _UNK) for k in miss.tolist()), dtype=np.int64, count=len(miss))
+        return ids
+
+    def function_words(self) -> np.ndarray:
+        """Per vocabulary id: is it a function word (``garblecheck.synth.STOPWORDS``)?"""
+        if self._function is None:
+            from .synth import STOPWORDS
+
+            self._function = np.zeros(len(self.vocab), dtype=bool)
+            self._function[[i for w, i in self.index.items() if w in STOPWORDS]] = True
+        return self._function
+
+    def pair_alternatives(self, a: int, b: int) -> List[str]:
+        """Pairs clean text writes in place of the words ``a b``: one word swapped for an
+        alternative, most frequent pair first."""
+        cands = [(c, b) for c in self.alternatives(a)] + [(a, c) for c in self.alternatives(b)]
+        if not cands:
+            return []
+        x = np.array(cands, dtype=np.int64)
+        n = self._bigram(x[:, 0], x[:, 1])
+        return [f"{self.vocab[p]} {self.vocab[q]}" for (p, q), c in sorted(zip(cands, n), key=lambda t: -t[1]) if c > 0]
 
     def english(self, lowers: Iterable[str]) -> np.ndarray:
         """For each lower-case word, is it English: seen at least ``WORD_MIN_COUNT`` times in lower

@@ -36,6 +36,7 @@ class _Analysis:
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
         self.mt_logits: Any = None
+        self.fluency: Any = None  # garblecheck.lm.FLUENCY_COLUMNS per sentence
         self.words: Any = None  # (context word table, first word, end word, first sentence) for the restorer
 
     def features(self) -> Any:
@@ -45,6 +46,7 @@ class _Analysis:
 NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so this is a suggestion only
 DECODE_MIN_SCORE = 0.2  # the restorer decodes a page whose score reaches this (a clean page rarely does)
 SPUN_NAME_CONFIDENCE = 0.9
+MT_MIN_WORDS = 100  # a shorter text is never called mt: its style says too little (its mt_score stands)
 CHANNEL_FLAG_MIN = 0.7  # a decoded word whose best original has this posterior becomes a flag
 _WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
 _NONSPACE = re.compile(r"\S+")
@@ -61,6 +63,10 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
             b = m.end()
             break
     return a, b
+
+
+def _overlaps(flag: Flag, others: Sequence[Flag]) -> bool:
+    return any(o.start < flag.end and flag.start < o.end for o in others)
 
 
 def _load_model(spec: ModelSpec) -> Optional[SpinModel]:
@@ -230,14 +236,27 @@ class Detector:
         sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
         z, z_mt = model.sentence_logits_both(sentences)
         bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
+        fluency = None
         if model.context is not None:  # one pass over the sentences of all texts
             words = model.context.table(sentences, [s.start for sp in spans for s in sp])
             ctx_max = words.sentence_max()
             word_bounds = np.searchsorted(words.sentence, bounds)
+            if model.meaning is not None:  # unexpected pairs of all texts at once
+                ctx = model.context
+                pairs, expected = model.meaning.collocations(ctx.unigram, ctx.total, ctx._bigram, words.ids, words.known,
+                                                             words.sentence)
+                pair_bounds = np.searchsorted(pairs, word_bounds)
+            if z_mt is not None:
+                from .lm import sentence_fluency
+
+                lower = model.context.lower_ids(words)
+                z_mt = z_mt + model.mt_word_logits(lower, words.sentence, len(sentences))
+                fluency = sentence_fluency(self.get_lm(), lower, words.sentence, len(sentences), model.context.function_words())
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
             a.logits = z[lo:hi]
             a.mt_logits = None if z_mt is None else z_mt[lo:hi]
+            a.fluency = None if fluency is None else fluency[lo:hi]
             a.ctx_max = np.zeros(hi - lo)
             if model.context is not None:
                 a.ctx_max = ctx_max[lo:hi]
@@ -246,6 +265,9 @@ class Detector:
                     a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
                                                       model.flag_threshold)
                 a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
+                if model.meaning is not None:
+                    p0, p1 = pair_bounds[k], pair_bounds[k + 1]
+                    a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1])
                 a.words = (words, int(word_bounds[k]), int(word_bounds[k + 1]), int(bounds[k]))
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
@@ -318,6 +340,34 @@ class Detector:
                             confidence=NAME_CONFIDENCE, rule="mt:name", line=line, col=col))
         return out
 
+    def _meaning_flags(self, text: str, a: "_Analysis", table: Any, ks: np.ndarray, expected: np.ndarray) -> List[Flag]:
+        """``mt`` flags for evidence of meaning (:mod:`garblecheck.meaning`) in one text; ``ks`` are
+        the words of ``table`` (in this text) that end an unexpected pair, ``expected`` their expectation."""
+        from .meaning import CONFIDENCE, Finding
+
+        context, meaning = self.spin_model.context, self.spin_model.meaning  # type: ignore[union-attr]
+        found = meaning.find(text)
+        if len(ks):
+            for k, (s1, e1), (s2, e2), x in zip(ks.tolist(), table.offsets((ks - 1).tolist()), table.offsets(ks.tolist()), expected):
+                if text[e1:s2].strip():
+                    continue  # punctuation between them
+                pair = f"{text[s1:e1]} {text[s2:e2]}"
+                alts = context.pair_alternatives(int(table.ids[k - 1]), int(table.ids[k]))
+                if alts:  # a flag without a suggestion would point at the pair and offer nothing
+                    found.append(Finding(s1, e2, "mt:collocation", match_case(pair, alts[0]),
+                                         f'clean news never writes "{pair.lower()}" though its words would meet {x:.0f} times'))
+        taken = [f for fl in a.flags for f in fl] + a.ctx_flags  # lexicon, context and name flags come first
+        out: List[Flag] = []
+        for f in sorted(found):
+            surface = text[f.start : f.end]
+            if normalize(surface) in self.lexicon.ignore or any(o.start < f.end and f.start < o.end for o in taken + out):
+                continue
+            line, col = a.lines.line_col(f.start)
+            out.append(Flag(start=f.start, end=f.end, text=surface,
+                            suggestions=(f.suggestion,), kind="mt",
+                            confidence=CONFIDENCE[f.rule], rule=f.rule, line=line, col=col, explanation=f.explanation))
+        return out
+
     def _can_decode(self) -> bool:
         return self.channel is not None and self.spin_model is not None and self.spin_model.context is not None
 
@@ -330,6 +380,14 @@ class Detector:
                 Channel.default() if self.channel == "default" else Channel.load(self.channel)
         return self._channel
 
+    def get_lm(self) -> Any:
+        """The language model (:mod:`garblecheck.lm`) over the model's word statistics."""
+        if self._lm is None:
+            from .lm import BigramLM
+
+            self._lm = BigramLM(self.spin_model.context)  # type: ignore[union-attr]
+        return self._lm
+
     def _decodes(self, a: "_Analysis", score: float, decode: Optional[bool]) -> bool:
         return a.words is not None and self.channel is not None and decode is not False \
             and (decode is True or score >= self.decode_min_score)
@@ -339,13 +397,10 @@ class Detector:
         (:mod:`garblecheck.decode`), all in one pass: each word whose chosen original reaches
         ``CHANNEL_FLAG_MIN``. Each text keeps its own substitution rate."""
         from .decode import decode
-        from .lm import BigramLM
 
         if not texts:
             return []
-        if self._lm is None:
-            self._lm = BigramLM(self.spin_model.context)  # type: ignore[union-attr]
-        lm = self._lm
+        lm = self.get_lm()
         table = analyses[0].words[0]  # one word table holds the sentences of every text of the batch
         ranges = [(a.words[1], a.words[2]) for a in analyses]
         index = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])  # table word of each decoded word
@@ -413,8 +468,8 @@ class Detector:
         """The report of one text; ``channel_flags`` from the decoder, None where it did not run
         (then the context model's own flags stand)."""
         decoded = channel_flags is not None
-        found = [f for fl in a.flags for f in fl] + (channel_flags or []) \
-            + [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))]
+        found = [f for fl in a.flags for f in fl] + (channel_flags or [])
+        found += [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:")) and not _overlaps(f, channel_flags or ())]
         if self.channel is not None:
             found += self._name_flags_spun(text, a, found)
         all_flags = tuple(sorted(found, key=lambda f: (f.start, f.end)))
@@ -431,21 +486,22 @@ class Detector:
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
             if a.mt_logits is not None:
-                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words))
+                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
-        return Report(score, self._verdict(score, mt_score), self.threshold_, a.n_words, all_flags, sentences,
+        return Report(score, self._verdict(score, mt_score, a.n_words), self.threshold_, a.n_words, all_flags, sentences,
                       spin_score, mt_score, decoded=decoded)
 
-    def _verdict(self, score: float, mt_score: Optional[float]) -> str:
+    def _verdict(self, score: float, mt_score: Optional[float], n_words: int) -> str:
         """``garbled`` or ``mt`` when a score reaches its threshold (``mt`` when the mt score is
-        further past its own, in log-odds), else ``clean``."""
+        further past its own, in log-odds, in a text of ``MT_MIN_WORDS`` words or more), else
+        ``clean``."""
         def margin(p: float, t: float) -> float:
             p, t = min(max(p, 1e-12), 1 - 1e-12), min(max(t, 1e-12), 1 - 1e-12)
             return float(np.log(p / (1 - p)) - np.log(t / (1 - t)))
 
         spin = margin(score, self.threshold_)
         mt_t = self.mt_threshold_
-        mt = margin(mt_score, mt_t) if mt_score is not None and mt_t is not None else -np.inf
+        mt = margin(mt_score, mt_t) if mt_score is not None and mt_t is not None and n_words >= MT_MIN_WORDS else -np.inf
         if mt >= 0 and mt > spin:
             return "mt"
         return "garbled" if score >= self.threshold_ else "clean"

@@ -1,4 +1,4 @@
-"""Hashed character n-grams: a scikit-learn transformer for training and a matrix-free fast path.
+"""Hashed character and word n-grams: scikit-learn transformers for training and matrix-free fast paths.
 
 Each text is lower-cased, encoded as UTF-8 and padded with a boundary byte on both sides; every
 byte n-gram (n from ``n_min`` to ``n_max``) is hashed with a polynomial rolling hash over the
@@ -6,6 +6,10 @@ byte array (vectorised numpy, one pass per n) into ``2**bits`` buckets. A text's
 its bucket counts divided by the square root of its number of n-grams, so the linear score of a
 text is ``bias + sum(weights[bucket]) / sqrt(n_ngrams)``; :func:`ngram_sums` computes those sums
 for many texts at once by gather and segment sums, without building a matrix.
+
+Word n-grams (:func:`word_ngram_sums`, :func:`word_ngram_matrix`) are hashed the same way from
+vocabulary ids (0 for an unknown word), each sentence padded with a start and an end marker, and
+scaled by the square root of the sentence's number of word n-grams.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["CharNgramHasher", "ngram_sums", "BOUNDARY"]
+__all__ = ["CharNgramHasher", "ngram_sums", "word_ngram_sums", "word_ngrams", "word_ngram_matrix", "BOUNDARY"]
 
 BOUNDARY = b"\x02"
 _P = np.uint32(0x01000193)  # FNV-32 prime as the rolling-hash base (arithmetic wraps mod 2**32)
 _MIX = np.uint32(0x9E3779B1)  # Fibonacci hashing multiplier
 _BATCH_BYTES = 1 << 16  # texts are hashed in batches of about this size, so arrays stay in cache
+_MATRIX_ROWS = 50000
+_P64 = np.uint64(0x100000001B3)  # FNV-64 prime: word n-grams hash vocabulary ids, not bytes
+_MIX64 = np.uint64(0x9E3779B97F4A7C15)
+_START, _END = 1, 2  # sentence markers; a vocabulary id v is hashed as v + 3
 
 
 def _concat(texts: Sequence[str], lowercase: bool) -> Tuple[np.ndarray, np.ndarray]:
@@ -32,21 +40,26 @@ def _concat(texts: Sequence[str], lowercase: bool) -> Tuple[np.ndarray, np.ndarr
     return buf, starts
 
 
-def _buckets(buf: np.ndarray, n_min: int, n_max: int, bits: int):
-    """Yield ``(n, buckets)``: the bucket of the n-gram starting at each position (the last n-1
-    positions are left out)."""
-    shift = np.uint32(32 - bits)
-    b = buf.astype(np.uint32)
-    h = b
+def _rolling(seq: np.ndarray, n_min: int, n_max: int, bits: int, prime: Any, mix: Any):
+    """Yield ``(n, buckets)``: the bucket of the n-gram starting at each position of ``seq`` (the
+    last n-1 positions are left out); arithmetic wraps at the width of ``seq``'s unsigned dtype."""
+    kind = seq.dtype.type
+    shift = kind(seq.dtype.itemsize * 8 - bits)
+    h = seq
     for n in range(1, n_max + 1):
-        # h[i] is the hash of buf[i : i + n]
-        m = len(buf) - n + 1
+        # h[i] is the hash of seq[i : i + n]
+        m = len(seq) - n + 1
         if m <= 0:
             return
         if n > 1:
-            h = h[:m] * _P + b[n - 1 :]
+            h = h[:m] * prime + seq[n - 1 :]
         if n >= n_min:
-            yield n, ((h + np.uint32(n)) * _MIX) >> shift
+            yield n, ((h + kind(n)) * mix) >> shift
+
+
+def _buckets(buf: np.ndarray, n_min: int, n_max: int, bits: int):
+    """:func:`_rolling` over the bytes of ``buf``."""
+    return _rolling(buf.astype(np.uint32), n_min, n_max, bits, _P, _MIX)
 
 
 def _counts(starts: np.ndarray, n_min: int, n_max: int) -> np.ndarray:
@@ -132,6 +145,9 @@ class CharNgramHasher:
         n_features = 1 << self.bits
         if not texts:
             return sparse.csr_matrix((0, n_features), dtype=np.float64)
+        if len(texts) > _MATRIX_ROWS:  # in parts: the coordinate arrays of all rows at once need several times the matrix
+            return sparse.vstack([self.transform(texts[k : k + _MATRIX_ROWS]) for k in range(0, len(texts), _MATRIX_ROWS)],
+                                 format="csr")
         buf, starts = _concat(texts, self.lowercase)
         rows_all: List[np.ndarray] = []
         cols_all: List[np.ndarray] = []
@@ -150,3 +166,48 @@ class CharNgramHasher:
 
     def __repr__(self) -> str:
         return "CharNgramHasher(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
+
+
+def word_ngrams(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, n_max: int = 3,
+                bits: int = 20) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The bucket and the sentence of every word n-gram (n from 1 to ``n_max``) of the words with
+    vocabulary ``ids`` in ``sentence`` (ascending), and each sentence's number of n-grams. Each
+    sentence is padded with a start and an end marker, which count as words of its n-grams."""
+    ids = np.asarray(ids, dtype=np.int64)
+    sentence = np.asarray(sentence, dtype=np.int64)
+    lengths = np.bincount(sentence, minlength=n_sentences)[:n_sentences] + 2
+    first = np.zeros(n_sentences, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
+    seq = np.full(int(lengths.sum()), _END, dtype=np.uint64)
+    seq[first] = _START
+    seq[np.arange(len(ids)) + 2 * sentence + 1] = ids.astype(np.uint64) + np.uint64(3)
+    owner = np.repeat(np.arange(n_sentences), lengths)
+    buckets, owners = [], []
+    for n, h in _rolling(seq, 1, n_max, bits, _P64, _MIX64):
+        keep = owner[: len(h)] == owner[n - 1 :]
+        if n == 1:
+            keep &= seq > _END  # the markers alone are no n-gram
+        buckets.append(h[keep])
+        owners.append(owner[: len(h)][keep])
+    b = np.concatenate(buckets).astype(np.int64) if buckets else np.zeros(0, dtype=np.int64)
+    o = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    return b, o, np.bincount(o, minlength=n_sentences).astype(np.float64)
+
+
+def word_ngram_sums(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, weights: np.ndarray,
+                    n_max: int = 3) -> np.ndarray:
+    """For each sentence, ``sum(weights[bucket]) / sqrt(n_ngrams)`` over its word n-grams."""
+    b, o, counts = word_ngrams(ids, sentence, n_sentences, n_max, int(np.log2(len(weights))))
+    return np.bincount(o, weights=weights[b], minlength=n_sentences) / np.sqrt(np.maximum(counts, 1.0))
+
+
+def word_ngram_matrix(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, n_max: int = 3, bits: int = 20) -> Any:
+    """CSR matrix, one row per sentence, of its scaled word n-gram counts (for training; the
+    weights it learns are what :func:`word_ngram_sums` gathers)."""
+    from scipy import sparse
+
+    b, o, counts = word_ngrams(ids, sentence, n_sentences, n_max, bits)
+    scale = 1.0 / np.sqrt(np.maximum(counts, 1.0))
+    m = sparse.csr_matrix((scale[o], (o, b)), shape=(n_sentences, 1 << bits))
+    m.sum_duplicates()
+    return m

@@ -7,15 +7,18 @@ with a warning naming the file. Bytes with NUL in them are binary and refused, a
 from __future__ import annotations
 
 import codecs
+import gzip
+import json
 import hashlib
 import fnmatch
 import os
 import stat
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 __all__ = [
     "InputError",
@@ -28,6 +31,7 @@ __all__ = [
     "iter_chunks",
     "batched",
     "sha256_file",
+    "jsonl_records",
     "DEFAULT_INCLUDE",
     "MAX_BYTES",
 ]
@@ -279,3 +283,24 @@ class AtomicOutput:
         except OSError:
             pass
         self.tmp = None
+
+
+def jsonl_records(path: Path, warn: Callable[[str], None]) -> Iterable[Tuple[int, Dict[str, Any]]]:
+    """``(line number, record)`` of a JSONL file (gzip when it ends in ``.gz``); a line that is not a
+    JSON object is skipped with a warning naming ``file:line``. A file that cannot be read (or
+    unzipped) raises :class:`InputError` naming it."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):
+                try:
+                    rec = json.loads(raw)
+                    if not isinstance(rec, dict):
+                        raise TypeError("not a JSON object")
+                except (ValueError, TypeError) as e:
+                    warn(f"{path}:{lineno}: skipped ({e.__class__.__name__}: {e})")
+                    continue
+                yield lineno, rec
+    except (OSError, EOFError, zlib.error) as e:
+        raise InputError(str(path), f"unreadable after line {lineno} ({e.__class__.__name__}: {e})") from None

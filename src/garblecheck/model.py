@@ -16,13 +16,18 @@ Sentence and document features (the same functions serve training and scoring)::
     stack  = spin + [lexicon flag-density score]
     spin_score = sigmoid(spin . a + a0)         score = sigmoid(stack . b + b0)
 
-Machine translation has its own n-gram classifier (``mt_weights``, trained on clean sentences
-against machine-translation-like ones from :class:`garblecheck.synth.MTPerturber`) and its own
+Machine translation has its own sentence classifier over character n-grams (``mt_weights``) and
+word n-grams of vocabulary ids (``mt_word_weights``), trained on real machine translation (round
+trips against their originals, ``garblecheck train --mt-corpus``) and optionally on
+machine-translation-like sentences from :class:`garblecheck.synth.MTPerturber`, and its own
 stacker::
 
-    v      = sentence logits of the mt classifier
+    v      = sentence logits of the mt classifier (character part + word part)
+    f      = fluency of the sentences under the language model (garblecheck.lm.sentence_fluency)
     mt     = [max v, mean v, mean of the 3 largest v, share of v > 0, log(1 + n_sentences),
-              density score of the mt lexicon flags, density score of respelt names]
+              density score of the mt flags but respelt names, density score of respelt names,
+              mean surprisal, 90th percentile (nearest rank) of sentence mean surprisal, mean of sentence maximum
+              surprisal, unseen word-pair rate, unseen function-word-pair rate]
     mt_score = sigmoid(mt . c + c0)
 """
 
@@ -33,26 +38,29 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .features import ngram_sums
+from .features import ngram_sums, word_ngram_sums
 from .io import sha256_file
 
 if TYPE_CHECKING:
     from .context import ContextModel
+    from .meaning import MeaningModel
 
 __all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "sigmoid", "FORMAT", "FORMAT_VERSION", "default_model_dir"]
 
 FORMAT = "garblecheck-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: word n-grams and fluency in the mt score
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
-N_MT_FEATURES = 7
+N_FLUENCY_FEATURES = 5
+N_MT_FEATURES = 7 + N_FLUENCY_FEATURES
 EMPTY_LOGIT = -10.0
 CONTEXT = "context.npz"
+MEANING = "meaning.npz"
 PathLike = Union[str, Path]
 
 
@@ -100,14 +108,27 @@ def _top_stats(z: np.ndarray) -> list:
     return [z.max(), z.mean(), top.mean(), float((z > 0).mean()) if n else 0.0, np.log1p(n)]
 
 
-def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int) -> np.ndarray:
-    """The mt stacker's input for one document (module docstring), from its mt sentence logits and
-    its flags: ``mt`` lexicon flags and respelt names (``mt:name``) each as a density score."""
+def fluency_features(fluency: Optional[np.ndarray]) -> List[float]:
+    """Document fluency from the per-sentence ``garblecheck.lm.FLUENCY_COLUMNS`` rows."""
+    if fluency is None or not len(fluency) or fluency[:, 0].sum() == 0:
+        return [0.0] * N_FLUENCY_FEATURES
+    f = np.asarray(fluency, dtype=np.float64)
+    scored = f[:, 0] > 0
+    per_sentence = f[scored, 1] / f[scored, 0]
+    k = int(np.ceil(0.9 * len(per_sentence))) - 1  # the 90th percentile by nearest rank
+    return [f[:, 1].sum() / f[:, 0].sum(), float(np.partition(per_sentence, k)[k]), float(f[scored, 2].mean()),
+            f[:, 4].sum() / max(f[:, 3].sum(), 1.0), f[:, 6].sum() / max(f[:, 5].sum(), 1.0)]
+
+
+def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int, fluency: Optional[np.ndarray] = None) -> np.ndarray:
+    """The mt stacker's input for one document (module docstring), from its mt sentence logits,
+    its flags (``mt`` flags and respelt names, ``mt:name``, each as a density score) and the
+    fluency rows of its sentences."""
     from .report import density_score
 
     mt_lex = density_score((f.confidence for f in flags if f.kind == "mt" and f.rule != "mt:name"), n_words)
     names = density_score((f.confidence for f in flags if f.rule == "mt:name"), n_words)
-    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names])
+    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names] + fluency_features(fluency))
 
 
 def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:
@@ -149,7 +170,10 @@ class SpinModel:
     sent_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0]))
     sent_intercept: float = 0.0
     context: Optional["ContextModel"] = None
+    meaning: Optional["MeaningModel"] = None  # facts of clean news for the evidence-of-meaning flags
     mt_weights: Optional[np.ndarray] = None  # float32, 2**bits n-gram weights of the mt classifier
+    mt_word_weights: Optional[np.ndarray] = None  # float32, word n-gram weights of the mt classifier
+    word_n_max: int = 3
     mt_bias: float = 0.0
     mt_coef: np.ndarray = field(default_factory=lambda: np.zeros(N_MT_FEATURES))
     mt_intercept: float = 0.0
@@ -179,7 +203,14 @@ class SpinModel:
         return int(np.log2(len(self.weights)))
 
     def featurizer_params(self) -> Dict[str, Any]:
-        return {"n_min": self.n_min, "n_max": self.n_max, "bits": self.bits, "lowercase": self.lowercase}
+        return {"n_min": self.n_min, "n_max": self.n_max, "bits": self.bits, "lowercase": self.lowercase,
+                "word_n_max": self.word_n_max}
+
+    def mt_word_logits(self, ids: np.ndarray, sentence: np.ndarray, n_sentences: int) -> np.ndarray:
+        """The word part of the mt sentence logits (zeros without word weights)."""
+        if self.mt_word_weights is None:
+            return np.zeros(n_sentences)
+        return word_ngram_sums(ids, sentence, n_sentences, self.mt_word_weights, self.word_n_max)
 
     def sentence_logits(self, sentences: Sequence[str]) -> np.ndarray:
         """Linear scores of sentences through the matrix-free fast path."""
@@ -224,6 +255,7 @@ class SpinModel:
             "sent_intercept": np.array([self.sent_intercept], dtype=np.float64),
             **({} if self.mt_weights is None else {
                 "mt_weights": self.mt_weights.astype(np.float32),
+                **({} if self.mt_word_weights is None else {"mt_word_weights": self.mt_word_weights.astype(np.float32)}),
                 "mt_bias": np.array([self.mt_bias], dtype=np.float64),
                 "mt_coef": np.asarray(self.mt_coef, dtype=np.float64),
                 "mt_intercept": np.array([self.mt_intercept], dtype=np.float64),
@@ -247,6 +279,11 @@ class SpinModel:
             cdata = tmp.read_bytes()
             atomic_write_bytes(d / CONTEXT, cdata)
             files.update({"context_file": CONTEXT, "context_sha256": hashlib.sha256(cdata).hexdigest()})
+        if self.meaning is not None:
+            _write_npz(tmp, self.meaning.arrays())
+            mdata = tmp.read_bytes()
+            atomic_write_bytes(d / MEANING, mdata)
+            files.update({"meaning_file": MEANING, "meaning_sha256": hashlib.sha256(mdata).hexdigest()})
         tmp.unlink()
         manifest = {
             "format": FORMAT,
@@ -287,6 +324,14 @@ class SpinModel:
                 context = ContextModel.from_arrays(_verified_npz(d, manifest, "context_file", "context_sha256", where))
             except (KeyError, ValueError, UnicodeDecodeError) as e:
                 raise ModelError(f"{where}: {manifest['context_file']} is malformed ({e})") from None
+        meaning = None
+        if manifest.get("meaning_file"):
+            from .meaning import MeaningModel
+
+            try:
+                meaning = MeaningModel.from_arrays(_verified_npz(d, manifest, "meaning_file", "meaning_sha256", where))
+            except (KeyError, IndexError, ValueError, UnicodeDecodeError) as e:
+                raise ModelError(f"{where}: {manifest['meaning_file']} is malformed ({e})") from None
         try:
             feat = manifest["featurizer"]
             w = arrays["ngram_weights"]
@@ -300,7 +345,10 @@ class SpinModel:
                 sent_coef=arrays["sent_coef"].astype(np.float64),
                 sent_intercept=float(arrays["sent_intercept"][0]),
                 context=context,
+                meaning=meaning,
                 mt_weights=arrays["mt_weights"].astype(np.float32) if "mt_weights" in arrays else None,
+                mt_word_weights=arrays["mt_word_weights"].astype(np.float32) if "mt_word_weights" in arrays else None,
+                word_n_max=int(feat.get("word_n_max", 3)),
                 mt_bias=float(arrays["mt_bias"][0]) if "mt_bias" in arrays else 0.0,
                 mt_coef=arrays["mt_coef"].astype(np.float64) if "mt_coef" in arrays else np.zeros(N_MT_FEATURES),
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
@@ -319,10 +367,13 @@ class SpinModel:
         if w.ndim != 1 or len(w) != 1 << int(feat["bits"]) or model.spin_coef.shape != (N_SPIN_FEATURES,) \
                 or model.stack_coef.shape != (N_SPIN_FEATURES + 1,) or model.sent_coef.shape != (2,) \
                 or model.mt_coef.shape != (N_MT_FEATURES,) \
-                or (model.mt_weights is not None and model.mt_weights.shape != w.shape):
+                or (model.mt_weights is not None and model.mt_weights.shape != w.shape) \
+                or (model.mt_word_weights is not None and (model.mt_word_weights.ndim != 1 or not len(model.mt_word_weights)
+                                                           or len(model.mt_word_weights) & (len(model.mt_word_weights) - 1))):
             raise ModelError(f"{where}: array shapes do not match the manifest")
-        if not (np.isfinite(w).all() and np.isfinite(model.stack_coef).all() and np.isfinite(model.spin_coef).all()):
+        if not (np.isfinite(w).all() and np.isfinite(model.stack_coef).all() and np.isfinite(model.spin_coef).all()
+                and (model.mt_word_weights is None or np.isfinite(model.mt_word_weights).all())):
             raise ModelError(f"{where}: weights contain NaN or infinity")
-        if not 1 <= model.n_min <= model.n_max <= 8 or not 0.0 <= model.threshold <= 1.0:
+        if not 1 <= model.n_min <= model.n_max <= 8 or not 1 <= model.word_n_max <= 5 or not 0.0 <= model.threshold <= 1.0:
             raise ModelError(f"{where}: featurizer parameters or threshold out of range")
         return model

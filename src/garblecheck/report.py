@@ -45,6 +45,7 @@ class Flag:
     rule: str
     line: int = 0
     col: int = 0
+    explanation: str = ""  # what the flag rests on, where a rule says more than its name
 
     def to_dict(self) -> Dict[str, Any]:
         d = asdict(self)

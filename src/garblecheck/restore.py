@@ -13,9 +13,10 @@ from typing import Any, Dict, List, Sequence
 
 from .report import Flag
 
-__all__ = ["Change", "apply_changes", "plan_changes", "match_case", "RESTORE_MIN_CONFIDENCE"]
+__all__ = ["Change", "apply_changes", "plan_changes", "match_case", "RESTORE_MIN_CONFIDENCE", "SUGGESTION_ONLY"]
 
 RESTORE_MIN_CONFIDENCE = 0.5
+SUGGESTION_ONLY = frozenset({"mt:name", "mt:title", "mt:joined", "mt:article", "mt:collocation"})
 _ARTICLE_RE = re.compile(r"(?<![\w'’\-])(an?)(\s+)$", re.IGNORECASE)
 
 
@@ -76,12 +77,13 @@ def _article_for(word: str) -> str:
 
 def plan_changes(text: str, flags: Sequence[Flag], min_confidence: float = RESTORE_MIN_CONFIDENCE) -> List[Change]:
     """One change per confident flag (top suggestion, case kept); an adjacent "a"/"an" that the
-    change would make wrong is rewritten in the same step. Names are never rewritten: a respelt
-    name (``mt:name``) keeps its suggestion for a person to check."""
+    change would make wrong is rewritten in the same step. Names are never rewritten, and the
+    evidence of machine translation (``SUGGESTION_ONLY``: a respelt name, a title, a run-together
+    word, an article, a collocation) keeps its suggestion for a person to check."""
     changes: List[Change] = []
     prev_end = 0
     for f in sorted(flags, key=lambda f: f.start):
-        if f.confidence < min_confidence or not f.suggestions or f.start < prev_end or f.rule == "mt:name":
+        if f.confidence < min_confidence or not f.suggestions or f.start < prev_end or f.rule in SUGGESTION_ONLY:
             continue
         start, after = f.start, f.suggestions[0]
         m = _ARTICLE_RE.search(text, max(prev_end, f.start - 8), f.start)

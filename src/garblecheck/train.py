@@ -10,7 +10,6 @@ held-out and with seen substitutions.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +18,16 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .features import CharNgramHasher
-from .io import sha256_file
+from .io import jsonl_records, sha256_file
 from .context import ContextModel
+from .meaning import MeaningModel
 from .model import N_SPIN_FEATURES, SpinModel, sentence_inputs
 from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
 
 SPLIT_TEST, SPLIT_CALIB = 0, 1  # id-hash buckets (of 10) held out from the classifier
+EVIDENCE_OPERATIONS = ("calque", "name_respelt")  # MTPerturber damage that mt flags point at
 
 
 @dataclass(frozen=True)
@@ -62,21 +63,57 @@ def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: No
             files.append({"path": path.name, "sha256": h, "documents": len(found)})
             continue
         n = 0
-        with open(path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                try:
-                    rec = json.loads(raw)
-                    text = rec["text"]
-                    if not isinstance(text, str):
-                        raise TypeError("text is not a string")
-                except (ValueError, KeyError, TypeError) as e:
-                    warn(f"{path}:{lineno}: skipped ({e.__class__.__name__}: {e})")
-                    continue
-                rid = str(rec.get("id", lineno))
-                docs.append(Doc(f"{path.stem}:{rid}", text, str(rec.get("title") or ""), str(path)))
-                n += 1
+        for lineno, rec in jsonl_records(path, warn):
+            text = rec.get("text")
+            if not isinstance(text, str):
+                warn(f"{path}:{lineno}: skipped (no text string)")
+                continue
+            rid = str(rec.get("id", lineno))
+            docs.append(Doc(f"{path.stem}:{rid}", text, str(rec.get("title") or ""), str(path)))
+            n += 1
         files.append({"path": path.name, "sha256": sha256_file(path), "documents": n})
     return docs, files
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A machine-translated document: its text and, where known, its sentences beside their originals."""
+
+    key: str  # split key: the clean original's document id (as read_corpus names it), else its own
+    text: str
+    pairs: Tuple[Tuple[str, str], ...] = ()  # (original, machine translation) per sentence
+    source: str = ""  # file it came from
+
+
+def read_translations(paths: Sequence[str], warn: Callable[[str], None] = lambda m: None) -> Tuple[List[Translation], List[Dict[str, Any]]]:
+    """Machine-translated documents from JSONL files (optionally gzipped): each record has ``text``,
+    or ``sentences`` as ``[{"original": ..., "roundtrip" or "translation": ...}]``, or both. A record
+    with ``source_file`` and ``source_id`` is split with its clean original (``stem:source_id``).
+    A malformed record is skipped with a warning naming ``file:line``. Returns the documents and one
+    record per file (path, sha256, number of documents)."""
+    out: List[Translation] = []
+    files: List[Dict[str, Any]] = []
+    for p in paths:
+        path = Path(p)
+        n = 0
+        for lineno, rec in jsonl_records(path, warn):
+            try:
+                pairs = tuple((str(x["original"]), str(x["roundtrip"] if "roundtrip" in x else x["translation"]))
+                              for x in rec.get("sentences") or ())
+                text = rec["text"] if "text" in rec else " ".join(t for _, t in pairs)
+                if not isinstance(text, str) or not text.strip():
+                    raise TypeError("no text")
+            except (KeyError, TypeError) as e:
+                warn(f"{path}:{lineno}: skipped ({e.__class__.__name__}: {e})")
+                continue
+            if rec.get("source_file") and rec.get("source_id") is not None:
+                key = f"{Path(str(rec['source_file'])).stem}:{rec['source_id']}"
+            else:
+                key = f"{path.stem}:{rec.get('id', lineno)}"
+            out.append(Translation(key, text, pairs, path.name))
+            n += 1
+        files.append({"path": path.name, "sha256": sha256_file(path), "documents": n})
+    return out, files
 
 
 def split_of(doc_id: str, seed: int) -> int:
@@ -104,7 +141,13 @@ class TrainConfig:
     mt_density_range: Tuple[float, float] = (0.03, 0.15)  # share of words an MT-like page has damaged
     mt_eval_density: float = 0.06
     mt_operations: Tuple[str, ...] = MT_OPERATIONS  # the kinds of damage MT-like pages get (synth.MTPerturber)
-    clean_mt_fpr: float = 0.002  # share of clean calibration excerpts allowed above the mt threshold (pages: none)
+    clean_mt_fpr: float = 0.002  # share of clean calibration excerpts allowed above the mt threshold
+    mt_simulated_weight: float = 0.25  # weight of a simulated page in the mt stacker beside real translations
+    mt_page_fpr: float = 1e-4  # share of clean pages allowed above it, extrapolated from the calibration pages' tail
+    mt_perturb: Optional[bool] = None  # train the mt classifier on MTPerturber damage too (None: only without translations)
+    mt_alpha: float = 5e-7
+    word_n_max: int = 3  # word n-grams of the mt classifier
+    word_bits: int = 20
 
 
 def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
@@ -182,11 +225,37 @@ def flag_threshold(context: ContextModel, clean: Sequence[str], rate: float) -> 
     return float(min(1.0, max(0.5, np.nextafter(evidence[allowed], np.inf))))
 
 
-def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int) -> Tuple[np.ndarray, float]:
+def collocation_bar(context: ContextModel, clean: Sequence[str], rate: float) -> float:
+    """The collocation bar (:func:`garblecheck.meaning.collocation_bar`) that flags at most ``rate``
+    of the words of the ``clean`` texts."""
+    from .meaning import collocation_bar as bar
+    from .text import count_words, sentence_spans
+
+    tables = [context.words(t, sentence_spans(t)) for t in clean]
+    return bar(context.unigram, context.total, context._bigram, [(t.ids, t.known, t.sentence) for t in tables],
+               sum(count_words(t) for t in clean), rate)
+
+
+def tail_threshold(scores: np.ndarray, fpr: float, tail: float = 0.05) -> float:
+    """A probability that about ``fpr`` of clean texts reach, from the probabilities ``scores`` of
+    clean texts: at least their largest, and further out where ``fpr`` is rarer than the sample can
+    show, by an exponential fit to the excesses of their upper ``tail`` in log-odds (peaks over a
+    threshold)."""
+    p = np.clip(np.asarray(scores, dtype=np.float64), 1e-12, 1 - 1e-12)
+    z = np.log(p / (1 - p))
+    q = np.quantile(z, 1 - tail)
+    excess = z[z > q] - q
+    t = z.max()
+    if len(excess) >= 10 and fpr < tail:
+        t = max(t, q + excess.mean() * np.log(tail / fpr))
+    return float(1 / (1 + np.exp(-t)))
+
+
+def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int, weight: Optional[np.ndarray] = None) -> Tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
     lr = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
-    lr.fit(X, y)
+    lr.fit(X, y, sample_weight=weight)
     return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
 
 
@@ -225,9 +294,10 @@ def _simulate(docs: Sequence[Doc], damage: Damage, density: Optional[float], den
     return texts, labels, spun_docs
 
 
-def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cfg: Optional[TrainConfig] = None,
-          log: Callable[[str], None] = print) -> Dict[str, Any]:
-    """Train from clean corpora (and optional real garbled documents) and write the model folder."""
+def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt_corpus: Sequence[str] = (),
+          cfg: Optional[TrainConfig] = None, log: Callable[[str], None] = print) -> Dict[str, Any]:
+    """Train from clean corpora (and optional real garbled documents and machine translations,
+    :func:`read_translations`) and write the model folder."""
     from sklearn.linear_model import SGDClassifier
 
     from .detector import Detector
@@ -237,6 +307,10 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     rng = random.Random(cfg.seed)
     docs, files = read_corpus(clean, warn=log)
     gdocs, gfiles = read_corpus(garbled, warn=log) if garbled else ([], [])
+    translations, tfiles = read_translations(mt_corpus, warn=log) if mt_corpus else ([], [])
+    perturb = cfg.mt_perturb if cfg.mt_perturb is not None else not translations
+    if not translations and not perturb:
+        raise ValueError("the mt classifier needs machine translations (--mt-corpus) or the perturbations")
     if not docs:
         raise ValueError("no clean documents to train on")
     by_split: Dict[str, List[Doc]] = {"train": [], "calib": [], "test": []}
@@ -250,6 +324,16 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
         calib_docs = train_docs[: cfg.max_calib_docs]
     log(f"documents: {len(docs)} clean ({len(train_docs)} train, {len(calib_docs)} calibration, "
         f"{len(by_split['test'])} held-out test), {len(gdocs)} garbled")
+    t_split: Dict[str, List[Translation]] = {"train": [], "calib": [], "test": []}
+    for t in translations:
+        b = split_of(t.key, cfg.seed)
+        t_split["test" if b == SPLIT_TEST else "calib" if b == SPLIT_CALIB else "train"].append(t)
+    if t_split["train"] and not t_split["calib"]:
+        log("no machine translations in the calibration split (corpus too small): calibrating on training ones")
+        t_split["calib"] = t_split["train"][: cfg.max_calib_docs]
+    if translations:
+        log(f"machine translations: {len(translations)} ({len(t_split['train'])} train, {len(t_split['calib'])} calibration, "
+            f"{len(t_split['test'])} held-out test)")
 
     lexicon = Lexicon.load()
     thesaurus = Thesaurus.load(lexicon=lexicon)
@@ -265,18 +349,28 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     del X
     weights = clf.coef_[0].astype(np.float32)
     bias = float(clf.intercept_[0])
-    perturber = MTPerturber(lexicon, cfg.mt_operations)
-    mt_rng = random.Random(f"mt:{cfg.seed}")  # its own stream: changing the mt generator never moves the spin model
-    mt_texts, mt_y = mt_sentence_dataset(train_docs, perturber, spinner, cfg, mt_rng)
-    log(f"mt sentences: {len(mt_texts)} ({int(mt_y.sum())} damaged)")
-    mt_clf = SGDClassifier(loss="log_loss", alpha=cfg.alpha, max_iter=cfg.epochs, tol=None, shuffle=True,
-                           random_state=cfg.seed, average=False)
-    mt_clf.fit(hasher.transform(mt_texts), mt_y)
     context = ContextModel.build((d.text for d in by_split["train"]), thesaurus.reverse_single_words())
     log(f"context: {len(context.vocab)} words, {len(context.bigram_keys)} bigrams, {len(context.alt_ids)} alternatives")
+    perturber = MTPerturber(lexicon, cfg.mt_operations)
+    mt_rng = random.Random(f"mt:{cfg.seed}")  # its own stream: changing the mt generator never moves the spin model
+    mt_texts, mt_y = mt_sentence_dataset(train_docs, perturber if perturb else None, spinner, cfg, mt_rng,
+                                         t_split["train"])
+    log(f"mt sentences: {len(mt_texts)} ({int(mt_y.sum())} machine-translated or damaged)")
+    if not mt_y.sum():
+        raise ValueError("no machine-translated sentence fell in the training split: add more --mt-corpus "
+                         "documents or --mt-perturbations")
+    mt_clf = SGDClassifier(loss="log_loss", alpha=cfg.mt_alpha, max_iter=cfg.epochs, tol=None, shuffle=True,
+                           random_state=cfg.seed, average=False)
+    mt_clf.fit(mt_matrix(hasher, context, mt_texts, cfg), mt_y)
+    mt_coef = mt_clf.coef_[0].astype(np.float32)
+    del mt_texts
+    meaning = MeaningModel.build(d.text for d in by_split["train"])
+    log(f"meaning: {len(meaning.titles)} titled names, {len(meaning.with_article)} names written with 'the', "
+        f"{len(meaning.joined)} run-together forms")
     model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_SPIN_FEATURES + 1), 0.0,
-                      context=context, n_min=cfg.n_min, n_max=cfg.n_max,
-                      mt_weights=mt_clf.coef_[0].astype(np.float32), mt_bias=float(mt_clf.intercept_[0]))
+                      context=context, meaning=meaning, n_min=cfg.n_min, n_max=cfg.n_max, mt_weights=mt_coef[: 1 << cfg.bits],
+                      mt_word_weights=mt_coef[1 << cfg.bits :], word_n_max=cfg.word_n_max,
+                      mt_bias=float(mt_clf.intercept_[0]))
 
     ctexts, clabels, cspun = _simulate(calib_docs, spinner.spin, None, cfg.density_range, rng, extra_garbled=gdocs,
                                        noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)
@@ -287,6 +381,9 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     model.flag_threshold = flag_threshold(context, [t for t, y_ in zip(ctexts, clabels) if y_ == 0], cfg.clean_flag_rate)
     log(f"context flags: evidence >= {model.flag_threshold:.4f} "
         f"(at most {cfg.clean_flag_rate * 1e4:g} per 10,000 words of clean calibration pages)")
+    clean_pages = [t for t, y_ in zip(ctexts, clabels) if y_ == 0]
+    meaning.min_expected = collocation_bar(context, clean_pages, cfg.clean_flag_rate)
+    log(f"collocation flags: pairs never seen though expected >= {meaning.min_expected:.1f} times")
     det = Detector(model=model)
     analyses = det._analyze(ctexts)
     rows, ys = [], []
@@ -308,26 +405,51 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
     clean_scores = np.sort(calib_scores[ylab == 0])
     model.clean_scores = clean_scores
     model.threshold = model.threshold_for_fpr(cfg.clean_fpr)
-    mtexts, mlabels, mspun = _simulate(calib_docs, perturber.perturb, None, cfg.mt_density_range, mt_rng)
     # pages (clean and spun ones are the negatives: the mt score tells machine translation from
-    # spinning too) and excerpts of one to three sentences, so that short texts are not over-read
+    # spinning too), and excerpts of one to three sentences for the threshold
+    # The stacker also learns from pages with the damage the mt flags see (calques, respelt names),
+    # whatever the classifier learned from: round trips rarely show it, so those flags get their
+    # weight from these pages
+    positives = [t.text for t in t_split["calib"]]
+    evidence = MTPerturber(lexicon, [op for op in cfg.mt_operations if op in EVIDENCE_OPERATIONS]) if translations else perturber
+    mtexts, mlabels, mspun = _simulate(calib_docs, evidence.perturb, None, cfg.mt_density_range, mt_rng)
+    simulated = [t for t, y_ in zip(mtexts, mlabels) if y_ == 1]
+    positives += simulated
     excerpts = [_excerpt(s, mt_rng) for s in mspun if s is not None]
+    excerpts += [_pair_excerpt(t, mt_rng) for t in t_split["calib"] if t.pairs]
     # the pages without their noisy copies (the first half of the simulated ones, then real garbled ones):
     # page noise is no more machine translation than it is spin, and the mt stacker learns it too readily
     copies = 2 if cfg.noise_share > 0 else 1
     half = (len(ctexts) - len(gdocs)) // copies
     plain = list(range(half)) + list(range(copies * half, len(ctexts)))
-    ptexts, plab = [ctexts[i] for i in plain], ylab[plain]
-    mt_texts_cal = ptexts + [t for t, y_ in zip(mtexts, mlabels) if y_ == 1] + [t for t, _ in excerpts]
-    my = np.array([0] * len(ptexts) + [1] * (len(mt_texts_cal) - len(ptexts) - len(excerpts)) + [y_ for _, y_ in excerpts])
+    # and the clean calibration documents as they are, without page furniture, as the translations are
+    ptexts = [ctexts[i] for i in plain] + [d.text for d in calib_docs]
+    plab = np.concatenate([ylab[plain], np.zeros(len(calib_docs), dtype=ylab.dtype)])
+    mt_texts_cal = ptexts + positives + [t for t, _ in excerpts]
+    my = np.array([0] * len(ptexts) + [1] * len(positives) + [y_ for _, y_ in excerpts])
     mX = np.array(mt_rows_of(det, mt_texts_cal))
-    model.mt_coef, model.mt_intercept = _fit_logistic(mX, my, cfg.seed)
+    # fitted on pages: excerpts are too short to be called mt (Detector: MT_MIN_WORDS) and only set the
+    # threshold; with real translations, the simulated pages teach the flags' weight and no more
+    pages = len(ptexts) + len(positives)
+    weight = np.ones(pages)
+    if translations:
+        weight[pages - len(simulated) :] = cfg.mt_simulated_weight
+    model.mt_coef, model.mt_intercept = _fit_logistic(mX[:pages], my[:pages], cfg.seed, weight)
     mt_scores = np.array([model.mt_score(r) for r in mX])
-    # above every clean calibration page, and above all but clean_mt_fpr of the clean excerpts
-    clean_pages = mt_scores[: len(ptexts)][plab == 0]
-    clean_excerpts = mt_scores[len(mt_texts_cal) - len(excerpts) :][my[len(mt_texts_cal) - len(excerpts) :] == 0]
-    top = max(clean_pages.max(), np.quantile(clean_excerpts, 1 - cfg.clean_mt_fpr) if len(clean_excerpts) else 0.0)
-    model.mt_threshold = float(min(0.99, max(0.5, top + 1e-6)))
+    # of the texts long enough to be called mt at all (Detector: MT_MIN_WORDS): above every clean
+    # calibration page and where their tail puts cfg.mt_page_fpr, and above all but clean_mt_fpr of
+    # the clean excerpts
+    from .detector import MT_MIN_WORDS
+    from .text import count_words
+
+    long_enough = np.array([count_words(t) >= MT_MIN_WORDS for t in mt_texts_cal])
+    first_excerpt = len(mt_texts_cal) - len(excerpts)
+    clean_pages = mt_scores[: len(ptexts)][(plab == 0) & long_enough[: len(ptexts)]]
+    ex = (my[first_excerpt:] == 0) & long_enough[first_excerpt:]
+    clean_excerpts = mt_scores[first_excerpt:][ex]
+    top = max(tail_threshold(clean_pages, cfg.mt_page_fpr) if len(clean_pages) else 0.0,
+              np.quantile(clean_excerpts, 1 - cfg.clean_mt_fpr) if len(clean_excerpts) else 0.0)
+    model.mt_threshold = float(min(0.999, max(0.5, top + 1e-6)))
     log(f"mt threshold {model.mt_threshold:.4f}")
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
                    "mt_brier": float(np.mean((mt_scores - my) ** 2)), "mt_reliability": reliability(mt_scores, my),
@@ -344,12 +466,18 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), cf
         )
     metrics["mt_damage"] = evaluate_mt(Detector(model=model), test_docs, perturber, cfg.mt_eval_density,
                                        random.Random(cfg.seed + 7))
+    if t_split["test"]:
+        found = evaluate_translations(Detector(model=model), t_split["test"], {d.id: d.text for d in by_split["test"]},
+                                      random.Random(cfg.seed + 7))
+        metrics.update({f"mt_translations:{name}": m for name, m in found.items()})
     manifest_extra = {
         "training": {
             "seed": cfg.seed,
             "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items()},
             "clean_files": files,
             "garbled_files": gfiles,
+            "mt_files": tfiles,
+            "translations": {k: len(v) for k, v in t_split.items()},
             "split": "bucket = sha256('split:SEED:' + doc_id) % 10; 0 = test, 1 = calibration, 2-9 = training",
             "documents": {"train": len(train_docs), "calibration": len(calib_docs), "test_available": len(by_split["test"])},
             "sentences": len(texts),
@@ -417,9 +545,16 @@ def _excerpt(page: SpunText, rng: random.Random) -> Tuple[str, int]:
     return page.text[run[0][0] : run[-1][1]], int(any(y_ for _, _, y_ in run))
 
 
-def mt_sentence_dataset(docs: Sequence[Doc], perturber: MTPerturber, spinner: Spinner, cfg: TrainConfig,
-                        rng: random.Random) -> Tuple[List[str], np.ndarray]:
-    """Sentences for the mt classifier: clean ones and spun ones (0) against MT-damaged ones (1)."""
+_PLAIN_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def mt_sentence_dataset(docs: Sequence[Doc], perturber: Optional[MTPerturber], spinner: Spinner, cfg: TrainConfig,
+                        rng: random.Random, translations: Sequence[Translation] = ()) -> Tuple[List[str], np.ndarray]:
+    """Sentences for the mt classifier: clean and spun ones (0) against machine-translated ones (1),
+    which are the sentences of ``translations`` that differ from their originals (the originals
+    are 0), all sentences of translations without originals, and sentences ``perturber`` damaged.
+    Typographic quotes are made plain on both sides: they tell a corpus's house style, not
+    machine translation."""
     from .text import sentence_spans
 
     texts: List[str] = []
@@ -428,23 +563,55 @@ def mt_sentence_dataset(docs: Sequence[Doc], perturber: MTPerturber, spinner: Sp
         for s in sentence_spans(d.text):
             texts.append(d.text[s.start : s.end])
             labels.append(0)
-        for damaged, positive in ((perturber.perturb(d.text, rng.uniform(*cfg.mt_density_range), rng), 1),
-                                  (spinner.spin(d.text, rng.uniform(*cfg.density_range), rng), 0)):
+        copies = [] if perturber is None else [(perturber.perturb(d.text, rng.uniform(*cfg.mt_density_range), rng), 1)]
+        copies.append((spinner.spin(d.text, rng.uniform(*cfg.density_range), rng), 0))
+        for damaged, positive in copies:
             for a, b, y in damaged.sentence_labels():
                 if y:  # only sentences the damage reached
                     texts.append(damaged.text[a:b])
                     labels.append(positive)
+    texts = [t.translate(_PLAIN_QUOTES) for t in texts]
+    for t in translations:
+        if not t.pairs:
+            texts += [t.text[s.start : s.end].translate(_PLAIN_QUOTES) for s in sentence_spans(t.text)]
+            labels += [1] * (len(texts) - len(labels))
+        for original, translated in t.pairs:
+            o, m = original.translate(_PLAIN_QUOTES), translated.translate(_PLAIN_QUOTES)
+            texts.append(o)
+            labels.append(0)
+            if m != o:
+                texts.append(m)
+                labels.append(1)
     for f in PAGE_FURNITURE:
         texts.append(f)
         labels.append(0)
     return texts, np.array(labels, dtype=np.int8)
 
 
+def mt_matrix(hasher: CharNgramHasher, context: ContextModel, texts: Sequence[str], cfg: TrainConfig) -> Any:
+    """The mt classifier's input: character n-grams beside word n-grams of vocabulary ids."""
+    from scipy import sparse
+
+    from .features import word_ngram_matrix
+
+    table = context.table(texts)
+    words = word_ngram_matrix(context.lower_ids(table), table.sentence, len(texts), cfg.word_n_max, cfg.word_bits)
+    return sparse.hstack([hasher.transform(texts), words], format="csr")
+
+
+def _pair_excerpt(t: Translation, rng: random.Random) -> Tuple[str, int]:
+    """One to three consecutive translated sentences, labelled 1 if any differs from its original."""
+    k = rng.randint(1, 3)
+    i = rng.randrange(max(1, len(t.pairs) - k + 1))
+    run = t.pairs[i : i + k]
+    return " ".join(m for _, m in run), int(any(m.translate(_PLAIN_QUOTES) != o.translate(_PLAIN_QUOTES) for o, m in run))
+
+
 def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine."""
     from .model import mt_features
 
-    return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words)
+    return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency)
             for t, a in zip(texts, det._analyze(texts))]
 
 
@@ -472,6 +639,72 @@ def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: 
     if sent_y:
         out["sentences"] = binary_metrics(np.array(sent_p), np.array(sent_y), 0.5)
     out["reliability"] = reliability(scores, y)
+    return out
+
+
+def _in_batches(fn: Callable[[Sequence[str]], List[Any]], texts: Sequence[str], size: int = 256) -> List[Any]:
+    out: List[Any] = []
+    for k in range(0, len(texts), size):
+        out += fn(texts[k : k + size])
+    return out
+
+
+def evaluate_translations(det: Any, translations: Sequence[Translation], originals: Dict[str, str],
+                          rng: random.Random) -> Dict[str, Any]:
+    """Machine-translated documents against their clean originals (``originals`` by key, else the
+    originals of their sentences), per file and overall: document metrics of ``mt_score`` at the mt
+    threshold; sentence ROC AUC of the mt classifier (translated sentences that differ from their
+    originals against the originals); and how many one-to-three-sentence excerpts of each kind
+    are called ``mt``."""
+    from .model import sigmoid
+
+    thr = det.mt_threshold_ if det.mt_threshold_ is not None else 0.5
+    groups: Dict[str, List[Translation]] = {}
+    for t in translations:
+        groups.setdefault(t.source, []).append(t)
+    if len(groups) > 1:
+        groups["all"] = list(translations)
+    out: Dict[str, Any] = {}
+    for name, ts in groups.items():
+        texts, labels, seen = [], [], set()
+        clean_excerpts, mt_excerpts = [], []
+        sentences, sentence_labels = [], []
+        for t in ts:
+            texts.append(t.text)
+            labels.append(1)
+            orig = originals.get(t.key) or " ".join(o for o, _ in t.pairs)
+            if orig and t.key not in seen:
+                seen.add(t.key)
+                texts.append(orig)
+                labels.append(0)
+                clean_excerpts.append(_excerpt(SpunText(orig, ()), rng)[0])
+            if t.pairs:
+                mt_excerpts.append(_pair_excerpt(t, rng)[0])
+            for o, m in t.pairs:
+                sentences.append(o)
+                sentence_labels.append(0)
+                if m.translate(_PLAIN_QUOTES) != o.translate(_PLAIN_QUOTES):
+                    sentences.append(m)
+                    sentence_labels.append(1)
+        reports = _in_batches(det.check_many, texts)
+        scores = np.array([r.mt_score if r.mt_score is not None else 0.0 for r in reports])
+        y = np.array(labels)
+        res: Dict[str, Any] = {"documents": binary_metrics(scores, y, thr),
+                               "called_mt": {"clean": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 0),
+                                             "damaged": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 1)},
+                               "called_garbled": {"clean": sum(r.verdict == "garbled" for r, l_ in zip(reports, labels) if l_ == 0),
+                                                  "damaged": sum(r.verdict == "garbled" for r, l_ in zip(reports, labels) if l_ == 1)}}
+        if sentences:
+            analyses = _in_batches(det._analyze, sentences, 2048)
+            p = np.array([float(sigmoid(np.mean(a.mt_logits))) if a.mt_logits is not None and len(a.mt_logits) else 0.0
+                          for a in analyses])
+            res["sentences"] = binary_metrics(p, np.array(sentence_labels), 0.5)
+        for kind, ex in (("clean", clean_excerpts), ("translated", mt_excerpts)):
+            if ex:
+                called = sum(r.verdict == "mt" for r in _in_batches(det.check_many, ex))
+                res[f"excerpts_{kind}"] = {"n": len(ex), "called_mt": called, "share": called / len(ex)}
+        res["reliability"] = reliability(scores, y)
+        out[name] = res
     return out
 
 

