@@ -124,10 +124,11 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
            f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words{spin})")
 
 
-def _score_item(det: Any, item: Any, fmt: str, max_bytes: int) -> Tuple[Dict[str, Any], Optional[str]]:
+def _score_item(det: Any, item: Any, fmt: str, max_bytes: int, texts: Optional[List[str]] = None) -> Tuple[Dict[str, Any], Optional[str]]:
     """The record of one input (a path, or ``(path, reason)`` for one that cannot be read) and the
     decoding warning, if any. A file larger than ``max_bytes`` is scored in paragraph chunks
-    (``"chunked": true``, no per-sentence scores)."""
+    (``"chunked": true``, no per-sentence scores). ``texts`` receives the text that was scored
+    (not of a chunked file)."""
     import os
 
     from .io import iter_chunks
@@ -142,6 +143,8 @@ def _score_item(det: Any, item: Any, fmt: str, max_bytes: int) -> Tuple[Dict[str
         else:
             doc = read_input(item, max_bytes)
             report, extra, warning = det.check(doc.text), {}, doc.warning
+            if texts is not None:
+                texts.append(doc.text)
     except InputError as e:
         return _error_record(item, e.reason), None
     body = report.to_dict() if fmt != "text" else _summary(report)
@@ -511,6 +514,50 @@ def roundtrip(source: str, out: str, max_docs: Optional[int]) -> None:
     data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
     atomic_write_bytes(out, gzip.compress(data, mtime=0) if out.endswith(".gz") else data)
     click.echo(f"{len(records)} round trips written to {out}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False), help="The HTML page to write.")
+@click.option("--from-jsonl", "from_jsonl", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Render the records of a `score --format jsonl` file (texts read from their paths) instead of scoring.")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help=f"Files to read inside folders (repeatable; default {' '.join(DEFAULT_INCLUDE)}).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Files or paths to skip (repeatable).")
+@_engine_options
+def report(paths: Sequence[str], output: str, from_jsonl: Optional[str], include: Sequence[str], exclude: Sequence[str],
+           max_bytes: int, **engine: Any) -> None:
+    """Write one self-contained HTML review page for files, folders or standard input (-), or for
+    the records of a `score --format jsonl` file."""
+    from .io import atomic_write_bytes, jsonl_records
+    from .review import render
+
+    if bool(paths) == bool(from_jsonl):
+        raise click.UsageError("give PATH... or --from-jsonl FILE")
+    det = _detector(**engine)
+    docs: List[Tuple[str, Optional[str], Dict[str, Any]]] = []
+    if from_jsonl:
+        try:
+            for n, rec in jsonl_records(Path(from_jsonl), _err):
+                path = str(rec.get("path", f"{from_jsonl}:{n}"))
+                try:
+                    text: Optional[str] = read_input(path, max_bytes).text if path != "-" else None
+                except InputError:
+                    text = None
+                docs.append((path, text, rec))
+        except InputError as e:
+            raise click.ClickException(str(e)) from None
+    else:
+        for item in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude):
+            got: List[str] = []
+            rec, warning = _score_item(det, (item.path, item.reason) if isinstance(item, InputError) else item, "jsonl",
+                                       max_bytes, got)
+            if warning:
+                _err(warning)
+            docs.append((rec["path"], got[0] if got else None, rec))
+    page = render(docs, det.mt_threshold_).encode("utf-8")
+    atomic_write_bytes(output, page)
+    _err(f"{output}: {len(docs)} documents, {len(page) / 1e6:.2f} MB")
 
 
 @cli.command(name="filter")
