@@ -405,11 +405,11 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     clean_scores = np.sort(calib_scores[ylab == 0])
     model.clean_scores = clean_scores
     model.threshold = model.threshold_for_fpr(cfg.clean_fpr)
-    # pages (clean and spun ones are the negatives: the mt score tells machine translation from
-    # spinning too), and excerpts of one to three sentences for the threshold
-    # The stacker also learns from pages with the damage the mt flags see (calques, respelt names),
-    # whatever the classifier learned from: round trips rarely show it, so those flags get their
-    # weight from these pages
+    # The mt stacker learns from pages: machine-translated ones against clean and spun ones (the mt
+    # score tells machine translation from spinning too). Besides the translations, pages with the
+    # damage the mt flags see (calques, respelt names), whatever the classifier learned from: round
+    # trips rarely show it, so those flags get their weight from these pages. Excerpts of one to
+    # three sentences only help set the threshold.
     positives = [t.text for t in t_split["calib"]]
     evidence = MTPerturber(lexicon, [op for op in cfg.mt_operations if op in EVIDENCE_OPERATIONS]) if translations else perturber
     mtexts, mlabels, mspun = _simulate(calib_docs, evidence.perturb, None, cfg.mt_density_range, mt_rng)
