@@ -31,7 +31,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["ContextModel", "WordTable", "sentence_words", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
+__all__ = ["ContextModel", "WordTable", "sentence_words", "corpus_words", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
 
 TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "logp_difference",
                   "log_count_prev_word", "log_count_word_next", "log_count_prev_alternative",
@@ -70,6 +70,23 @@ def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
     is_end = np.array([w == "\0" for w in found], dtype=bool)
     sentence = np.cumsum(is_end)[~is_end]
     return [w for w in found if w != "\0"], sentence.astype(np.int64)
+
+
+def corpus_words(texts: Iterable[str]) -> Tuple[List[str], np.ndarray, int]:
+    """The lower-case words of ``texts`` split into sentences (:func:`sentence_words` over
+    ``text.sentence_spans``), each word's sentence index across all texts, and the number of sentences."""
+    from .text import sentence_spans
+
+    words: List[str] = []
+    parts: List[np.ndarray] = []
+    n = 0
+    for t in texts:
+        spans = sentence_spans(t)
+        ws, sent = sentence_words([t[s.start : s.end] for s in spans])
+        words.extend(w.lower() for w in ws)
+        parts.append(sent + n)
+        n += len(spans)
+    return words, (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)), n
 
 
 @dataclass
@@ -137,18 +154,7 @@ class ContextModel:
         """Count words and bigrams in clean ``texts``; ``reverse`` maps spun form -> originals."""
         from collections import Counter
 
-        from .text import sentence_spans
-
-        words: List[str] = []
-        sentence_parts: List[np.ndarray] = []
-        n_sentences = 0
-        for t in texts:
-            spans = sentence_spans(t)
-            ws, sent = sentence_words([t[s.start : s.end] for s in spans])
-            words.extend(w.lower().replace("’", "'") for w in ws)
-            sentence_parts.append(sent + n_sentences)
-            n_sentences += len(spans)
-        sentence = np.concatenate(sentence_parts) if sentence_parts else np.zeros(0, dtype=np.int64)
+        words, sentence, _ = corpus_words(texts)
         counts: Counter = Counter(words)
         vocab = ["<unk>"] + sorted(w for w, c in counts.items() if c >= min_count)
         for spun, originals in reverse.items():  # alternatives and spun forms need ids too

@@ -21,14 +21,14 @@ which the machine-translation score uses: real MT tends to be grammatical but un
 from __future__ import annotations
 
 from itertools import repeat
-from typing import TYPE_CHECKING, Iterable, Protocol
+from typing import TYPE_CHECKING, Dict, Iterable, Protocol, Sequence, Tuple
 
 import numpy as np
 
 if TYPE_CHECKING:
     from .context import ContextModel
 
-__all__ = ["LanguageModel", "BigramLM", "sentence_fluency", "FLUENCY_COLUMNS"]
+__all__ = ["LanguageModel", "BigramLM", "TrigramLM", "sentence_fluency", "FLUENCY_COLUMNS"]
 
 
 class LanguageModel(Protocol):
@@ -104,3 +104,152 @@ def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n
     out[:, 5] = np.bincount(sentence, weights=fpair, minlength=n)
     out[:, 6] = np.bincount(sentence, weights=fpair & unseen, minlength=n)
     return out
+
+
+UNK, BOS, EOS = 0, 1, 2  # TrigramLM's ids before the words
+
+
+def _discounts(counts: np.ndarray) -> np.ndarray:
+    """Modified Kneser-Ney discounts [0, D1, D2, D3+] from the count-of-counts of ``counts``."""
+    n = [int((counts == k).sum()) for k in (1, 2, 3, 4)]
+    if min(n) == 0:
+        return np.array([0.0, 0.5, 1.0, 1.5])
+    y = n[0] / (n[0] + 2 * n[1])
+    d = [1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]]
+    return np.array([0.0] + [min(max(x, 0.0), k) for x, k in zip(d, (1, 2, 3))])
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """``values`` at ``queries`` in the sorted ``keys``; 0 where a query is missing."""
+    if not len(keys):
+        return np.zeros(len(queries), dtype=values.dtype)
+    pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[pos] == queries, values[pos], 0)
+
+
+class TrigramLM:
+    """Interpolated modified Kneser-Ney trigram model over lower-case words (``context.WORDS_RE``).
+
+    Ids: 0 ``<unk>`` (words seen fewer than ``min_count`` times), 1 sentence start, 2 sentence end,
+    then the vocabulary in sorted order. Trigram counts are kept as sorted keys
+    ``(a * V + b) * V + c``; lower orders use continuation counts, as Kneser-Ney does.
+    """
+
+    order = 3
+
+    def __init__(self, vocab: Sequence[str], arrays: Dict[str, np.ndarray]) -> None:
+        self.vocab = list(vocab)
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.a = arrays
+        self.V = len(self.vocab)
+
+    @classmethod
+    def build(cls, texts: Iterable[str], min_count: int = 2) -> "TrigramLM":
+        """Count the sentences of ``texts`` (each text split by ``text.sentence_spans``)."""
+        from collections import Counter
+
+        from .context import corpus_words
+
+        words, sentence, n = corpus_words(texts)
+        counts = Counter(words)
+        vocab = ["<unk>", "<s>", "</s>"] + sorted(w for w, c in counts.items() if c >= min_count)
+        index = {w: i for i, w in enumerate(vocab)}
+        ids = np.fromiter((index.get(w, UNK) for w in words), dtype=np.int64, count=len(words))
+        return cls(vocab, cls._count(ids, sentence, n, len(vocab)))
+
+    @staticmethod
+    def _count(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, V: int) -> Dict[str, np.ndarray]:
+        lengths = np.bincount(sentence, minlength=n_sentences)[:n_sentences] + 3  # <s> <s> words </s>
+        first = np.zeros(n_sentences, dtype=np.int64)
+        np.cumsum(lengths[:-1], out=first[1:])
+        seq = np.full(int(lengths.sum()), EOS, dtype=np.int64)
+        seq[first] = BOS
+        seq[first + 1] = BOS
+        seq[np.arange(len(ids)) + 3 * sentence + 2] = ids
+        owner = np.repeat(np.arange(n_sentences), lengths)
+        ok = owner[:-2] == owner[2:]
+        tri = ((seq[:-2] * V + seq[1:-1]) * V + seq[2:])[ok]
+        k3, c3 = np.unique(tri, return_counts=True)
+        # trigram contexts ab: total count and how many continuations were seen once, twice, 3+ times
+        ab, first_ab = np.unique(k3 // V, return_index=True)
+        ctx = {f"n{k}": np.add.reduceat((c3 == k if k < 3 else c3 >= 3).astype(np.int64), first_ab) for k in (1, 2, 3)}
+        # bigram continuation counts N(. b c): distinct a before each b c
+        bc_all = k3 % (V * V)
+        k2, n2 = np.unique(bc_all, return_counts=True)
+        b_of = k2 // V
+        b_tot = np.bincount(b_of, weights=n2, minlength=V)
+        b_n = {f"b{k}": np.bincount(b_of, weights=(n2 == k if k < 3 else n2 >= 3), minlength=V) for k in (1, 2, 3)}
+        # unigram continuation counts N(. c): distinct b before c
+        u = np.bincount(k2 % V, minlength=V).astype(np.float64)
+        return {"k3": k3, "c3": c3.astype(np.int32), "ab": ab, "ab_total": np.add.reduceat(c3, first_ab),
+                **{f"ab_{k}": v for k, v in ctx.items()}, "k2": k2, "n2": n2.astype(np.int32), "b_total": b_tot,
+                **b_n, "u": u, "d3": _discounts(c3), "d2": _discounts(n2), "d1": _discounts(u[u > 0].astype(np.int64))}
+
+    # -- the LanguageModel interface ----------------------------------------------------------
+
+    def ids(self, words: Iterable[str]) -> np.ndarray:
+        return np.fromiter(map(self.index.get, words, repeat(UNK)), dtype=np.int64)
+
+    def _uni(self, c: np.ndarray) -> np.ndarray:
+        a = self.a
+        u, d = a["u"], a["d1"]
+        total = u.sum()
+        gamma = (d[1] * (u == 1).sum() + d[2] * (u == 2).sum() + d[3] * (u >= 3).sum()) / total
+        uc = u[c]
+        return np.maximum(uc - d[np.minimum(uc, 3).astype(np.int64)], 0.0) / total + gamma / self.V
+
+    def _bi(self, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        a = self.a
+        d = a["d2"]
+        n = _lookup(a["k2"], a["n2"], b * self.V + c).astype(np.float64)
+        tot = a["b_total"][b]
+        gamma = d[1] * a["b1"][b] + d[2] * a["b2"][b] + d[3] * a["b3"][b]
+        p_uni = self._uni(c)
+        safe = np.maximum(tot, 1.0)
+        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + gamma * p_uni) / safe
+        return np.where(tot > 0, p, p_uni)
+
+    def prob(self, a_: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """P(c | a b) for arrays of ids."""
+        a = self.a
+        d = a["d3"]
+        V = self.V
+        n = _lookup(a["k3"], a["c3"], (a_ * V + b) * V + c).astype(np.float64)
+        ctx = a_ * V + b
+        tot = _lookup(a["ab"], a["ab_total"], ctx).astype(np.float64)
+        gamma = sum(d[k] * _lookup(a["ab"], a[f"ab_n{k}"], ctx) for k in (1, 2, 3))
+        p_bi = self._bi(b, c)
+        safe = np.maximum(tot, 1.0)
+        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + gamma * p_bi) / safe
+        return np.where(tot > 0, p, p_bi)
+
+    def _history(self, history: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        h = np.asarray(history, dtype=np.int64)
+        if h.ndim == 1:
+            h = h[:, None]
+        b = h[:, -1]
+        a_ = h[:, -2] if h.shape[1] >= 2 else np.full(len(h), BOS)
+        a_ = np.where(b < 0, BOS, np.where(a_ < 0, BOS, a_))
+        return a_, np.where(b < 0, BOS, b)
+
+    def logp(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
+        a_, b = self._history(history)
+        return np.log(self.prob(a_, b, np.asarray(words, dtype=np.int64)))
+
+    def prior(self, words: np.ndarray) -> np.ndarray:
+        return np.log(self._uni(np.asarray(words, dtype=np.int64)))
+
+    def unseen(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
+        a_, b = self._history(history)
+        return _lookup(self.a["k3"], self.a["c3"], (a_ * self.V + b) * self.V + np.asarray(words, dtype=np.int64)) == 0
+
+    # -- persistence ----------------------------------------------------------------------------
+
+    def arrays(self) -> Dict[str, np.ndarray]:
+        return {"lm_vocab": np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
+                **{f"lm_{k}": v for k, v in self.a.items()}}
+
+    @classmethod
+    def from_arrays(cls, arrays: Dict[str, np.ndarray]) -> "TrigramLM":
+        vocab = arrays["lm_vocab"].tobytes().decode("utf-8").split("\n")
+        return cls(vocab, {k[3:]: v for k, v in arrays.items() if k.startswith("lm_") and k != "lm_vocab"})

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Held-out perplexity of the language models on clean news, per training source.
+
+The current bigram statistics (the shipped model's context) against Kneser-Ney trigram models
+(``garblecheck.lm.TrigramLM``) built from the clean-news training split alone and with the
+speeches added (all years, or from 1990 on). Test text: the test split (seed 0) of the
+wikinews-2019-2020 file and of all clean news. Perplexity per word (no sentence end), over all
+words (each model's unknown-word probability) and over the words every model knows.
+
+    python bench/lm.py [--speeches]    (--speeches also builds the two speech-augmented models: minutes, GBs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from garblecheck.context import sentence_words
+from garblecheck.lm import BOS, TrigramLM
+from garblecheck.model import SpinModel, default_model_dir
+from garblecheck.text import sentence_spans
+from garblecheck.train import read_corpus, split_of
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))
+
+
+def speeches(min_year: int):
+    for f in sorted((SHARED / "corpora" / "speeches").glob("*.jsonl.gz")):
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                rec = json.loads(line)
+                if int(rec.get("year") or 0) >= min_year:
+                    yield rec["text"]
+
+
+def test_words(texts):
+    """Per sentence, its lower-case words."""
+    out = []
+    for t in texts:
+        spans = sentence_spans(t)
+        ws, sent = sentence_words([t[s.start : s.end] for s in spans])
+        for k in range(len(spans)):
+            out.append([w.lower() for w, s in zip(ws, sent) if s == k])
+    return [s for s in out if s]
+
+
+def trigram_logp(lm: TrigramLM, sents):
+    ids = [lm.ids(s) for s in sents]
+    a = np.concatenate([np.r_[BOS, BOS, x[:-2]] if len(x) > 1 else np.array([BOS]) for x in ids])
+    b = np.concatenate([np.r_[BOS, x[:-1]] for x in ids])
+    c = np.concatenate(ids)
+    return np.log(lm.prob(a, b, c)), c == 0
+
+
+def bigram_logp(context, sents):
+    from garblecheck.lm import BigramLM
+
+    lm = BigramLM(context)
+    ids = [lm.ids(s) for s in sents]
+    prev = np.concatenate([np.r_[-1, x[:-1]] for x in ids])
+    c = np.concatenate(ids)
+    return lm.logp(prev, c), c == 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--speeches", action="store_true")
+    args = ap.parse_args()
+    docs, _ = read_corpus([str(p) for p in sorted((SHARED / "corpora" / "clean-news").glob("*.jsonl"))])
+    train = [d.text for d in docs if split_of(d.id, 0) >= 2]
+    tests = {"wikinews-2019-2020 test": test_words([d.text for d in docs if split_of(d.id, 0) == 0 and "2019-2020" in d.id]),
+             "all clean-news test": test_words([d.text for d in docs if split_of(d.id, 0) == 0])}
+    models = {}
+    t = time.perf_counter()
+    models["trigram KN, clean news"] = TrigramLM.build(train)
+    print(f"built trigram on clean news in {time.perf_counter() - t:.0f} s")
+    if args.speeches:
+        for year in (1990, 0):
+            t = time.perf_counter()
+            models[f"trigram KN, clean news + speeches from {year or 'all years'}"] = TrigramLM.build(
+                [*train, *speeches(year)])
+            print(f"built trigram with speeches >= {year} in {time.perf_counter() - t:.0f} s")
+    context = SpinModel.load(default_model_dir()).context
+    for name, sents in tests.items():
+        scored = {"bigram (shipped context)": bigram_logp(context, sents)}
+        scored.update({k: trigram_logp(m, sents) for k, m in models.items()})
+        known = ~np.logical_or.reduce([unk for _, unk in scored.values()])
+        n = sum(len(s) for s in sents)
+        print(f"\n{name}: {len(sents)} sentences, {n} words, {known.mean():.3f} known to every model")
+        base = None
+        for k, (lp, unk) in scored.items():
+            ppl_all, ppl_known = np.exp(-lp.mean()), np.exp(-lp[known].mean())
+            base = base or ppl_known
+            vocab = len(m.vocab) if (m := models.get(k)) else len(context.vocab)
+            print(f"  {k:55s} vocab {vocab:7d}  unknown {unk.mean():.3f}  perplexity {ppl_all:8.1f} (all words) "
+                  f"{ppl_known:8.1f} (words all know, {100 * (ppl_known / base - 1):+.1f}%)")
+
+
+if __name__ == "__main__":
+    main()
