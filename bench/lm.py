@@ -7,7 +7,8 @@ speeches added (all years, or from 1990 on). Test text: the test split (seed 0) 
 wikinews-2019-2020 file and of all clean news. Perplexity per word (no sentence end), over all
 words (each model's unknown-word probability) and over the words every model knows.
 
-    python bench/lm.py [--speeches]    (--speeches also builds the two speech-augmented models: minutes, GBs)
+    python bench/lm.py [--speeches]    (--speeches also builds the two speech-augmented models and
+                                        mixtures of a news and a speeches-from-1990 model: minutes, GBs)
 """
 
 from __future__ import annotations
@@ -51,12 +52,27 @@ def test_words(texts):
     return [s for s in out if s]
 
 
-def trigram_logp(lm: TrigramLM, sents):
+def trigram_p(lm: TrigramLM, sents):
     ids = [lm.ids(s) for s in sents]
     a = np.concatenate([np.r_[BOS, BOS, x[:-2]] if len(x) > 1 else np.array([BOS]) for x in ids])
     b = np.concatenate([np.r_[BOS, x[:-1]] for x in ids])
     c = np.concatenate(ids)
-    return np.log(lm.prob(a, b, c)), c == 0
+    return lm.prob(a, b, c), c == 0
+
+
+def trigram_logp(lm: TrigramLM, sents):
+    p, unk = trigram_p(lm, sents)
+    return np.log(p), unk
+
+
+def mixture_logp(news: TrigramLM, other: TrigramLM, weight: float, sents):
+    """log of weight * P_news + (1 - weight) * P_other (each model with its own vocabulary)."""
+    (p, unk), (q, unk2) = trigram_p(news, sents), trigram_p(other, sents)
+    return np.log(weight * p + (1 - weight) * q), unk | unk2
+
+
+def size_mb(lm: TrigramLM) -> float:
+    return sum(v.nbytes for v in lm.arrays().values()) / 1e6
 
 
 def bigram_logp(context, sents):
@@ -87,10 +103,20 @@ def main() -> None:
             models[f"trigram KN, clean news + speeches from {year or 'all years'}"] = TrigramLM.build(
                 [*train, *speeches(year)])
             print(f"built trigram with speeches >= {year} in {time.perf_counter() - t:.0f} s")
+    mixtures = {}
+    if args.speeches:
+        t = time.perf_counter()
+        talk = TrigramLM.build(speeches(1990))
+        print(f"built trigram on speeches from 1990 alone in {time.perf_counter() - t:.0f} s")
+        news = models["trigram KN, clean news"]
+        mixtures = {f"mixture: {w:.2f} news + {1 - w:.2f} speeches from 1990": (news, talk, w) for w in (0.9, 0.8, 0.7, 0.5)}
+    for k, m in models.items():
+        print(f"{k}: {size_mb(m):.1f} MB of arrays")
     context = SpinModel.load(default_model_dir()).context
     for name, sents in tests.items():
         scored = {"bigram (shipped context)": bigram_logp(context, sents)}
         scored.update({k: trigram_logp(m, sents) for k, m in models.items()})
+        scored.update({k: mixture_logp(*v, sents) for k, v in mixtures.items()})
         known = ~np.logical_or.reduce([unk for _, unk in scored.values()])
         n = sum(len(s) for s in sents)
         print(f"\n{name}: {len(sents)} sentences, {n} words, {known.mean():.3f} known to every model")
@@ -98,7 +124,7 @@ def main() -> None:
         for k, (lp, unk) in scored.items():
             ppl_all, ppl_known = np.exp(-lp.mean()), np.exp(-lp[known].mean())
             base = base or ppl_known
-            vocab = len(m.vocab) if (m := models.get(k)) else len(context.vocab)
+            vocab = len(m.vocab) if (m := models.get(k)) else len(mixtures[k][1].vocab) if k in mixtures else len(context.vocab)
             print(f"  {k:55s} vocab {vocab:7d}  unknown {unk.mean():.3f}  perplexity {ppl_all:8.1f} (all words) "
                   f"{ppl_known:8.1f} (words all know, {100 * (ppl_known / base - 1):+.1f}%)")
 
