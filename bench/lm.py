@@ -97,6 +97,7 @@ def main() -> None:
     t = time.perf_counter()
     models["trigram KN, clean news"] = TrigramLM.build(train)
     print(f"built trigram on clean news in {time.perf_counter() - t:.0f} s")
+    models["trigram KN, clean news, trigrams seen once pruned"] = TrigramLM.build(train, prune=1)
     if args.speeches:
         for year in (1990, 0):
             t = time.perf_counter()

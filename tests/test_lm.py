@@ -114,3 +114,15 @@ def test_building_is_deterministic_and_the_arrays_round_trip(lm):
     back = TrigramLM.from_arrays(a)
     x = np.arange(lm.V)
     assert np.array_equal(back.prob(x, x[::-1], x), lm.prob(x, x[::-1], x))
+
+
+def test_a_pruned_model_keeps_a_distribution_and_gives_the_pruned_mass_to_the_backoff(lm):
+    pruned = TrigramLM.build(TEXTS, prune=1)
+    assert len(pruned.a["k3"]) < len(lm.a["k3"]) and len(pruned.a["k3"]) > 0
+    x = np.arange(lm.V)
+    for a, b in [(BOS, BOS), (lm.index["the"], lm.index["council"]), (lm.index["the"], lm.index["budget"])]:
+        p = pruned.prob(np.full(lm.V, a), np.full(lm.V, b), x)
+        assert abs(p.sum() - 1.0) < 1e-9
+    kept = pruned.a["k3"]
+    a_, b, c = kept // (lm.V * lm.V), (kept // lm.V) % lm.V, kept % lm.V
+    assert np.all(pruned.prob(a_, b, c) >= lm.prob(a_, b, c) - 1e-12)  # kept trigrams lose nothing

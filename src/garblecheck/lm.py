@@ -144,8 +144,10 @@ class TrigramLM:
         self.V = len(self.vocab)
 
     @classmethod
-    def build(cls, texts: Iterable[str], min_count: int = 2) -> "TrigramLM":
-        """Count the sentences of ``texts`` (each text split by ``text.sentence_spans``)."""
+    def build(cls, texts: Iterable[str], min_count: int = 2, prune: int = 0) -> "TrigramLM":
+        """Count the sentences of ``texts`` (each text split by ``text.sentence_spans``). Trigrams
+        seen ``prune`` times or fewer are dropped after counting; their discounted mass goes to
+        their context's backoff, so every history still gives a distribution."""
         from collections import Counter
 
         from .context import corpus_words
@@ -155,10 +157,10 @@ class TrigramLM:
         vocab = ["<unk>", "<s>", "</s>"] + sorted(w for w, c in counts.items() if c >= min_count)
         index = {w: i for i, w in enumerate(vocab)}
         ids = np.fromiter((index.get(w, UNK) for w in words), dtype=np.int64, count=len(words))
-        return cls(vocab, cls._count(ids, sentence, n, len(vocab)))
+        return cls(vocab, cls._count(ids, sentence, n, len(vocab), prune))
 
     @staticmethod
-    def _count(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, V: int) -> Dict[str, np.ndarray]:
+    def _count(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, V: int, prune: int = 0) -> Dict[str, np.ndarray]:
         lengths = np.bincount(sentence, minlength=n_sentences)[:n_sentences] + 3  # <s> <s> words </s>
         first = np.zeros(n_sentences, dtype=np.int64)
         np.cumsum(lengths[:-1], out=first[1:])
@@ -170,43 +172,39 @@ class TrigramLM:
         ok = owner[:-2] == owner[2:]
         tri = ((seq[:-2] * V + seq[1:-1]) * V + seq[2:])[ok]
         k3, c3 = np.unique(tri, return_counts=True)
-        # trigram contexts ab: total count and how many continuations were seen once, twice, 3+ times
+        d3 = _discounts(c3)
+        # trigram contexts ab: total count, and the mass left to the backoff: the discounts, plus
+        # the discounted counts of pruned trigrams
         ab, first_ab = np.unique(k3 // V, return_index=True)
-        ctx = {f"n{k}": np.add.reduceat((c3 == k if k < 3 else c3 >= 3).astype(np.int64), first_ab) for k in (1, 2, 3)}
-        # bigram continuation counts N(. b c): distinct a before each b c
-        bc_all = k3 % (V * V)
-        k2, n2 = np.unique(bc_all, return_counts=True)
+        cut = c3 <= prune
+        ab_backoff = np.add.reduceat(d3[np.minimum(c3, 3)] + np.where(cut, c3 - d3[np.minimum(c3, 3)], 0.0), first_ab)
+        ab_total = np.add.reduceat(c3, first_ab)
+        # bigram continuation counts N(. b c): distinct a before each b c (before pruning)
+        k2, n2 = np.unique(k3 % (V * V), return_counts=True)
+        d2 = _discounts(n2)
         b_of = k2 // V
-        b_tot = np.bincount(b_of, weights=n2, minlength=V)
-        b_n = {f"b{k}": np.bincount(b_of, weights=(n2 == k if k < 3 else n2 >= 3), minlength=V) for k in (1, 2, 3)}
+        b_total = np.bincount(b_of, weights=n2, minlength=V)
+        b_backoff = np.bincount(b_of, weights=d2[np.minimum(n2, 3)], minlength=V)
         # unigram continuation counts N(. c): distinct b before c
         u = np.bincount(k2 % V, minlength=V).astype(np.float64)
-        return {"k3": k3, "c3": c3.astype(np.int32), "ab": ab, "ab_total": np.add.reduceat(c3, first_ab),
-                **{f"ab_{k}": v for k, v in ctx.items()}, "k2": k2, "n2": n2.astype(np.int32), "b_total": b_tot,
-                **b_n, "u": u, "d3": _discounts(c3), "d2": _discounts(n2), "d1": _discounts(u[u > 0].astype(np.int64))}
+        d1 = _discounts(u[u > 0].astype(np.int64))
+        p_uni = (np.maximum(u - d1[np.minimum(u, 3).astype(np.int64)], 0.0) + d1[np.minimum(u, 3).astype(np.int64)].sum() / V) / u.sum()
+        return {"k3": k3[~cut], "c3": c3[~cut].astype(np.int32), "ab": ab, "ab_total": ab_total.astype(np.int32),
+                "ab_backoff": ab_backoff, "k2": k2, "n2": n2.astype(np.int32), "b_total": b_total, "b_backoff": b_backoff,
+                "p_uni": p_uni, "d3": d3, "d2": d2}
 
     # -- the LanguageModel interface ----------------------------------------------------------
 
     def ids(self, words: Iterable[str]) -> np.ndarray:
         return np.fromiter(map(self.index.get, words, repeat(UNK)), dtype=np.int64)
 
-    def _uni(self, c: np.ndarray) -> np.ndarray:
-        a = self.a
-        u, d = a["u"], a["d1"]
-        total = u.sum()
-        gamma = (d[1] * (u == 1).sum() + d[2] * (u == 2).sum() + d[3] * (u >= 3).sum()) / total
-        uc = u[c]
-        return np.maximum(uc - d[np.minimum(uc, 3).astype(np.int64)], 0.0) / total + gamma / self.V
-
     def _bi(self, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         a = self.a
         d = a["d2"]
         n = _lookup(a["k2"], a["n2"], b * self.V + c).astype(np.float64)
         tot = a["b_total"][b]
-        gamma = d[1] * a["b1"][b] + d[2] * a["b2"][b] + d[3] * a["b3"][b]
-        p_uni = self._uni(c)
-        safe = np.maximum(tot, 1.0)
-        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + gamma * p_uni) / safe
+        p_uni = a["p_uni"][c]
+        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + a["b_backoff"][b] * p_uni) / np.maximum(tot, 1.0)
         return np.where(tot > 0, p, p_uni)
 
     def prob(self, a_: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -217,10 +215,9 @@ class TrigramLM:
         n = _lookup(a["k3"], a["c3"], (a_ * V + b) * V + c).astype(np.float64)
         ctx = a_ * V + b
         tot = _lookup(a["ab"], a["ab_total"], ctx).astype(np.float64)
-        gamma = sum(d[k] * _lookup(a["ab"], a[f"ab_n{k}"], ctx) for k in (1, 2, 3))
+        backoff = _lookup(a["ab"], a["ab_backoff"], ctx)
         p_bi = self._bi(b, c)
-        safe = np.maximum(tot, 1.0)
-        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + gamma * p_bi) / safe
+        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + backoff * p_bi) / np.maximum(tot, 1.0)
         return np.where(tot > 0, p, p_bi)
 
     def _history(self, history: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
@@ -237,7 +234,7 @@ class TrigramLM:
         return np.log(self.prob(a_, b, np.asarray(words, dtype=np.int64)))
 
     def prior(self, words: np.ndarray) -> np.ndarray:
-        return np.log(self._uni(np.asarray(words, dtype=np.int64)))
+        return np.log(self.a["p_uni"][np.asarray(words, dtype=np.int64)])
 
     def unseen(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
         a_, b = self._history(history)
