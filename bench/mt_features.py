@@ -15,8 +15,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from garblecheck import Detector
-from garblecheck.model import mt_features
-from garblecheck.train import SPLIT_TEST, read_corpus, read_translations, split_of
+from garblecheck.train import SPLIT_TEST, mt_rows_of, read_corpus, read_translations, split_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))
@@ -25,12 +24,8 @@ NAMES = ["max v", "mean v", "top-3 v", "share v>0", "log n", "mt flags", "respel
 
 
 def rows(det: Detector, texts: list) -> np.ndarray:
-    out = []
-    for k in range(0, len(texts), 200):
-        batch = texts[k : k + 200]
-        for t, a in zip(batch, det._analyze(batch)):
-            out.append(mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency))
-    return np.array(out)
+    """The mt stacker's input rows, 200 texts at a time."""
+    return np.array([r for k in range(0, len(texts), 200) for r in mt_rows_of(det, texts[k : k + 200])])
 
 
 def main() -> None:

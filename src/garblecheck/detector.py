@@ -65,8 +65,9 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
     return a, b
 
 
-def _overlaps(flag: Flag, others: Sequence[Flag]) -> bool:
-    return any(o.start < flag.end and flag.start < o.end for o in others)
+def _overlaps(start: int, end: int, others: Iterable[Flag]) -> bool:
+    """Does ``text[start:end]`` share a character with any of the flags ``others``?"""
+    return any(o.start < end and start < o.end for o in others)
 
 
 def _load_model(spec: ModelSpec) -> Optional[SpinModel]:
@@ -293,7 +294,7 @@ class Detector:
                 tokens[j] = {t.start: t for t in tokenize(text, span.start, span.end)}
             tok = tokens[j].get(start)
             if tok is None or tok.end != end or tok.protected or tok.kind != "word" \
-                    or any(f.start < end and start < f.end for f in a.flags[j]):
+                    or _overlaps(start, end, a.flags[j]):
                 continue
             prev = runs[-1] if runs else None
             if prev and len(prev) == 1 and prev[0] == k - 1 and table.sentence[k - 1] == table.sentence[k] \
@@ -360,7 +361,7 @@ class Detector:
         out: List[Flag] = []
         for f in sorted(found):
             surface = text[f.start : f.end]
-            if normalize(surface) in self.lexicon.ignore or any(o.start < f.end and f.start < o.end for o in taken + out):
+            if normalize(surface) in self.lexicon.ignore or _overlaps(f.start, f.end, taken + out):
                 continue
             line, col = a.lines.line_col(f.start)
             out.append(Flag(start=f.start, end=f.end, text=surface,
@@ -450,7 +451,7 @@ class Detector:
         repairs; every other name stays untouched."""
         out = []
         for start, end, repl in self.get_channel().spun_names(text):
-            if any(f.start < end and start < f.end for f in flags) or normalize(text[start:end]) in self.lexicon.ignore:
+            if _overlaps(start, end, flags) or normalize(text[start:end]) in self.lexicon.ignore:
                 continue
             line, col = a.lines.line_col(start)
             out.append(Flag(start=start, end=end, text=text[start:end], suggestions=(repl,), kind="spin",
@@ -469,7 +470,8 @@ class Detector:
         (then the context model's own flags stand)."""
         decoded = channel_flags is not None
         found = [f for fl in a.flags for f in fl] + (channel_flags or [])
-        found += [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:")) and not _overlaps(f, channel_flags or ())]
+        found += [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))
+                  and not _overlaps(f.start, f.end, channel_flags or ())]
         if self.channel is not None:
             found += self._name_flags_spun(text, a, found)
         all_flags = tuple(sorted(found, key=lambda f: (f.start, f.end)))

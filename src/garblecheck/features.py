@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["CharNgramHasher", "ngram_sums", "word_ngram_sums", "word_ngrams", "word_ngram_matrix", "BOUNDARY"]
+__all__ = ["CharNgramHasher", "ngram_sums", "word_ngram_sums", "word_ngrams", "word_ngram_matrix", "padded_sentences", "BOUNDARY"]
 
 BOUNDARY = b"\x02"
 _P = np.uint32(0x01000193)  # FNV-32 prime as the rolling-hash base (arithmetic wraps mod 2**32)
@@ -168,20 +168,29 @@ class CharNgramHasher:
         return "CharNgramHasher(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
 
 
+def padded_sentences(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, start: int, end: int,
+                     n_start: int = 1) -> Tuple[np.ndarray, np.ndarray]:
+    """The words ``ids`` (of ``sentence``, ascending) laid out sentence by sentence, each sentence
+    after ``n_start`` ``start`` markers and before one ``end`` marker (in the dtype of ``ids``), and
+    the sentence of each position."""
+    sentence = np.asarray(sentence, dtype=np.int64)
+    lengths = np.bincount(sentence, minlength=n_sentences)[:n_sentences] + n_start + 1
+    first = np.zeros(n_sentences, dtype=np.int64)
+    np.cumsum(lengths[:-1], out=first[1:])
+    seq = np.full(int(lengths.sum()), end, dtype=ids.dtype)
+    for j in range(n_start):
+        seq[first + j] = start
+    seq[np.arange(len(ids)) + (n_start + 1) * sentence + n_start] = ids
+    return seq, np.repeat(np.arange(n_sentences), lengths)
+
+
 def word_ngrams(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, n_max: int = 3,
                 bits: int = 20) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The bucket and the sentence of every word n-gram (n from 1 to ``n_max``) of the words with
     vocabulary ``ids`` in ``sentence`` (ascending), and each sentence's number of n-grams. Each
     sentence is padded with a start and an end marker, which count as words of its n-grams."""
-    ids = np.asarray(ids, dtype=np.int64)
-    sentence = np.asarray(sentence, dtype=np.int64)
-    lengths = np.bincount(sentence, minlength=n_sentences)[:n_sentences] + 2
-    first = np.zeros(n_sentences, dtype=np.int64)
-    np.cumsum(lengths[:-1], out=first[1:])
-    seq = np.full(int(lengths.sum()), _END, dtype=np.uint64)
-    seq[first] = _START
-    seq[np.arange(len(ids)) + 2 * sentence + 1] = ids.astype(np.uint64) + np.uint64(3)
-    owner = np.repeat(np.arange(n_sentences), lengths)
+    ids = np.asarray(ids, dtype=np.int64).astype(np.uint64) + np.uint64(3)
+    seq, owner = padded_sentences(ids, sentence, n_sentences, _START, _END)
     buckets, owners = [], []
     for n, h in _rolling(seq, 1, n_max, bits, _P64, _MIX64):
         keep = owner[: len(h)] == owner[n - 1 :]

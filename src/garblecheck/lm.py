@@ -161,14 +161,9 @@ class TrigramLM:
 
     @staticmethod
     def _count(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, V: int, prune: int = 0) -> Dict[str, np.ndarray]:
-        lengths = np.bincount(sentence, minlength=n_sentences)[:n_sentences] + 3  # <s> <s> words </s>
-        first = np.zeros(n_sentences, dtype=np.int64)
-        np.cumsum(lengths[:-1], out=first[1:])
-        seq = np.full(int(lengths.sum()), EOS, dtype=np.int64)
-        seq[first] = BOS
-        seq[first + 1] = BOS
-        seq[np.arange(len(ids)) + 3 * sentence + 2] = ids
-        owner = np.repeat(np.arange(n_sentences), lengths)
+        from .features import padded_sentences
+
+        seq, owner = padded_sentences(ids, sentence, n_sentences, BOS, EOS, n_start=2)  # <s> <s> words </s>
         ok = owner[:-2] == owner[2:]
         tri = ((seq[:-2] * V + seq[1:-1]) * V + seq[2:])[ok]
         k3, c3 = np.unique(tri, return_counts=True)

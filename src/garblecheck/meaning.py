@@ -218,11 +218,7 @@ class MeaningModel:
                      known: np.ndarray, sentence: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Word indices ``k`` whose pair ``(k - 1, k)`` of known lower-case words clean text never
         shows although it expects it at least ``min_expected`` times; and that expectation."""
-        expected = _expected(unigram, total, ids, known, sentence)
-        k = np.flatnonzero(expected >= self.min_expected)
-        if len(k):
-            k = k[bigram(ids[k - 1], ids[k]) == 0]
-        return k, expected[k]
+        return _unseen_pairs(unigram, total, bigram, ids, known, sentence, self.min_expected)
 
 
 def _expected(unigram: np.ndarray, total: float, ids: np.ndarray, known: np.ndarray, sentence: np.ndarray) -> np.ndarray:
@@ -237,16 +233,23 @@ def _expected(unigram: np.ndarray, total: float, ids: np.ndarray, known: np.ndar
     return out
 
 
+def _unseen_pairs(unigram: np.ndarray, total: float, bigram: BigramCounts, ids: np.ndarray, known: np.ndarray,
+                  sentence: np.ndarray, min_expected: float) -> Tuple[np.ndarray, np.ndarray]:
+    """Word indices ``k`` whose pair ``(k - 1, k)`` clean text never shows although
+    :func:`_expected` puts it at ``min_expected`` or more; and that expectation."""
+    expected = _expected(unigram, total, ids, known, sentence)
+    k = np.flatnonzero(expected >= min_expected)
+    if len(k):
+        k = k[bigram(ids[k - 1], ids[k]) == 0]
+    return k, expected[k]
+
+
 def collocation_bar(unigram: np.ndarray, total: float, bigram: BigramCounts, tables: Sequence[Tuple[np.ndarray, np.ndarray, np.ndarray]],
                     n_words: int, rate: float) -> float:
     """The lowest expectation (at least 1) that flags at most ``rate`` of ``n_words`` clean words
     as unseen pairs, from the ``(ids, known, sentence)`` word tables of clean pages."""
-    unseen: List[np.ndarray] = []
-    for ids, known, sentence in tables:
-        e = _expected(unigram, total, ids, known, sentence)
-        k = np.flatnonzero(e > 0)
-        if len(k):
-            unseen.append(e[k][bigram(ids[k - 1], ids[k]) == 0])
+    tiny = np.finfo(np.float64).tiny  # every pair of common words: an expectation is 0 or far above this
+    unseen = [_unseen_pairs(unigram, total, bigram, ids, known, sentence, tiny)[1] for ids, known, sentence in tables]
     values = np.sort(np.concatenate(unseen) if unseen else np.zeros(0))[::-1]
     allowed = int(np.floor(n_words * rate))
     if allowed >= len(values):

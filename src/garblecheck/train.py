@@ -615,6 +615,12 @@ def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
             for t, a in zip(texts, det._analyze(texts))]
 
 
+def _called(reports: Sequence[Any], labels: Sequence[int], verdict: str) -> Dict[str, int]:
+    """How many clean (label 0) and damaged (label 1) texts got ``verdict``."""
+    return {"clean": sum(r.verdict == verdict for r, y in zip(reports, labels) if y == 0),
+            "damaged": sum(r.verdict == verdict for r, y in zip(reports, labels) if y == 1)}
+
+
 def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: float, rng: random.Random) -> Dict[str, Any]:
     """Clean pages against MT-damaged copies: document metrics of ``mt_score`` at the model's mt
     threshold, and sentence ROC AUC of the mt classifier; plus how often each kind of page is
@@ -627,8 +633,7 @@ def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: 
     y = np.array(labels)
     thr = det.mt_threshold_ if det.mt_threshold_ is not None else 0.5
     out: Dict[str, Any] = {"documents": binary_metrics(scores, y, thr), "density": density,
-                           "called_mt": {"clean": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 0),
-                                         "damaged": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 1)}}
+                           "called_mt": _called(reports, labels, "mt")}
     sent_p: List[float] = []
     sent_y: List[int] = []
     for a, s in zip(det._analyze(texts), damaged):
@@ -690,10 +695,7 @@ def evaluate_translations(det: Any, translations: Sequence[Translation], origina
         scores = np.array([r.mt_score if r.mt_score is not None else 0.0 for r in reports])
         y = np.array(labels)
         res: Dict[str, Any] = {"documents": binary_metrics(scores, y, thr),
-                               "called_mt": {"clean": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 0),
-                                             "damaged": sum(r.verdict == "mt" for r, l_ in zip(reports, labels) if l_ == 1)},
-                               "called_garbled": {"clean": sum(r.verdict == "garbled" for r, l_ in zip(reports, labels) if l_ == 0),
-                                                  "damaged": sum(r.verdict == "garbled" for r, l_ in zip(reports, labels) if l_ == 1)}}
+                               "called_mt": _called(reports, labels, "mt"), "called_garbled": _called(reports, labels, "garbled")}
         if sentences:
             analyses = _in_batches(det._analyze, sentences, 2048)
             p = np.array([float(sigmoid(np.mean(a.mt_logits))) if a.mt_logits is not None and len(a.mt_logits) else 0.0
