@@ -7,8 +7,17 @@ speeches added (all years, or from 1990 on). Test text: the test split (seed 0) 
 wikinews-2019-2020 file and of all clean news. Perplexity per word (no sentence end), over all
 words (each model's unknown-word probability) and over the words every model knows.
 
-    python bench/lm.py [--speeches]    (--speeches also builds the two speech-augmented models and
-                                        mixtures of a news and a speeches-from-1990 model: minutes, GBs)
+The judged task (``--judge``): held-out thesaurus substitutions (the spinner of ``garblecheck eval
+--simulate heldout``, density 0.1) on the test split, and the ROC AUC of the context evidence
+(``fit(best alternative) - fit(word)``, before the token scorer) over every word that has
+alternatives (none skipped as settled, so every model judges the same words), with the evidence drawn from each language model on the context vocabulary: the
+previous bigram formula, the trigram of clean news (unpruned as shipped, and pruned), and the
+trigram of clean news plus the speeches from 1990 on, news counted once or four times.
+
+    python bench/lm.py [--speeches] [--judge]
+        --speeches  also builds the two speech-augmented models and mixtures of a news and a
+                    speeches-from-1990 model (minutes, GBs)
+        --judge     the judged task above (with --speeches: the speech-augmented models too)
 """
 
 from __future__ import annotations
@@ -75,21 +84,93 @@ def size_mb(lm: TrigramLM) -> float:
     return sum(v.nbytes for v in lm.arrays().values()) / 1e6
 
 
-def bigram_logp(context, sents):
-    from garblecheck.lm import BigramLM
+class PreviousBigram:
+    """The bigram statistics the engine used before the trigram model: smoothed bigram counts of
+    the context model with a unigram backoff, ``log((C(a b) + 2 P(b)) / (C(a) + 2))``."""
 
-    lm = BigramLM(context)
-    ids = [lm.ids(s) for s in sents]
+    def __init__(self, context) -> None:
+        self.c = context
+        u = context.unigram
+        self.logp1 = np.log((u + 0.5) / (u.sum() + 0.5 * len(u)))
+
+    def lp(self, a, b):
+        pb = np.exp(self.logp1[np.maximum(b, 0)])
+        lp = np.log((self.c._bigram(a, b) + 2.0 * pb) / (self.c.unigram[np.maximum(a, 0)] + 2.0))
+        return np.where(a >= 0, lp, np.log(pb))
+
+    def count(self, before, words, after):  # nothing is settled: every model judges the same words
+        return np.zeros(len(words))
+
+    def window(self, p2, p1, w, n1, n2):  # what ContextModel.table asks: the old chain a -> w -> b
+        return self.lp(p1, w) + self.lp(w, n1) * (n1 >= 0)
+
+
+def bigram_logp(context, sents):
+    old = PreviousBigram(context)
+    ids = [np.array([context.index.get(w, 0) for w in s], dtype=np.int64) for s in sents]
     prev = np.concatenate([np.r_[-1, x[:-1]] for x in ids])
     c = np.concatenate(ids)
-    return lm.logp(prev, c), c == 0
+    return np.where(c > 0, old.lp(prev, c), np.log(0.5 / context.total)), c == 0
+
+
+def judge(docs, with_speeches: bool) -> None:
+    """ROC AUC of the context evidence on held-out substitutions under each language model."""
+    import random
+
+    from sklearn.metrics import roc_auc_score
+
+    import garblecheck.context as ctx_module
+    from garblecheck.context import ContextModel, corpus_words
+    from garblecheck.lexicon import Lexicon
+    from garblecheck.synth import Spinner, Thesaurus
+    from garblecheck.train import token_dataset
+
+    thesaurus = Thesaurus.load(lexicon=Lexicon.load())
+    train = [d.text for d in docs if split_of(d.id, 0) >= 2]
+    t = time.perf_counter()
+    context = ContextModel.build(train, thesaurus.reverse_single_words())
+    print(f"\njudged task: context and trigram built in {time.perf_counter() - t:.0f} s")
+    test = [d for d in docs if split_of(d.id, 0) == 0][:600]
+    rng = random.Random(0)
+    spinner = Spinner(thesaurus, "heldout", 0)
+    spun = [spinner.spin(d.text, 0.1, rng) for d in test]
+    texts = [s.text for s in spun]
+
+    def ids_of(texts_):
+        words, sentence, n = corpus_words(texts_)
+        return np.fromiter((context.index.get(w, 0) for w in words), dtype=np.int64, count=len(words)), sentence, n
+
+    news = ids_of(train)
+    variants = {"previous bigram formula": PreviousBigram(context), "trigram, clean news, unpruned (shipped)": context.lm,
+                "trigram, clean news, trigrams seen once pruned": TrigramLM.from_ids(context.vocab, *news, prune=1)}
+    if with_speeches:
+        talk = ids_of(speeches(1990))
+        for times in (1, 4):
+            parts = [news] * times + [talk]
+            offsets = np.cumsum([0] + [p[2] for p in parts[:-1]])
+            ids = np.concatenate([p[0] for p in parts])
+            sentence = np.concatenate([p[1] + o for p, o in zip(parts, offsets)])
+            variants[f"trigram, clean news x{times} + speeches from 1990, pruned 1"] = TrigramLM.from_ids(
+                context.vocab, ids, sentence, int(offsets[-1] + parts[-1][2]), prune=1)
+    shipped, settled = context.lm, ctx_module.SETTLED
+    ctx_module.SETTLED = float("inf")
+    for name, lm in variants.items():
+        context.lm = lm
+        X, y = token_dataset(context, texts, spun)
+        print(f"  {name:60s} evidence ROC AUC {roc_auc_score(y, X[:, 0]):.4f} over {len(y)} words with alternatives "
+              f"({int(y.sum())} substituted)")
+    context.lm, ctx_module.SETTLED = shipped, settled
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--speeches", action="store_true")
+    ap.add_argument("--judge", action="store_true")
     args = ap.parse_args()
     docs, _ = read_corpus([str(p) for p in sorted((SHARED / "corpora" / "clean-news").glob("*.jsonl"))])
+    if args.judge:
+        judge(docs, args.speeches)
+        return
     train = [d.text for d in docs if split_of(d.id, 0) >= 2]
     tests = {"wikinews-2019-2020 test": test_words([d.text for d in docs if split_of(d.id, 0) == 0 and "2019-2020" in d.id]),
              "all clean-news test": test_words([d.text for d in docs if split_of(d.id, 0) == 0])}
@@ -115,7 +196,7 @@ def main() -> None:
         print(f"{k}: {size_mb(m):.1f} MB of arrays")
     context = SpinModel.load(default_model_dir()).context
     for name, sents in tests.items():
-        scored = {"bigram (shipped context)": bigram_logp(context, sents)}
+        scored = {"previous bigram formula (shipped context counts)": bigram_logp(context, sents)}
         scored.update({k: trigram_logp(m, sents) for k, m in models.items()})
         scored.update({k: mixture_logp(*v, sents) for k, v in mixtures.items()})
         known = ~np.logical_or.reduce([unk for _, unk in scored.values()])

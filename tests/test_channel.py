@@ -65,7 +65,7 @@ class _TinyLM:
     def logp(self, history, words):
         prev = np.asarray(history)[:, -1]
         good = {(1, 2), (2, 3), (3, 5), (-1, 1)}
-        return np.array([-0.5 if (int(a), int(b)) in good else -9.0 for a, b in zip(prev, words)])
+        return np.array([-0.5 if (int(a), int(b)) in good else -6.0 for a, b in zip(prev, words)])
 
     def prior(self, words):
         return np.full(len(words), -2.0)

@@ -72,5 +72,7 @@ def test_ranked_alternatives_fit_better_than_the_word(det):
     k = [i for i, w in enumerate(table.ids) if context.vocab[w] == "safety"][0]
     (best, gain), *_ = context.ranked(table, k, k)
     assert best == ("security",) and gain > 1.0
-    assert gain == pytest.approx(context.fit(int(table.prev[k]), [context.index["security"]], int(table.next[k]))
-                                 - context.fit(int(table.prev[k]), [int(table.ids[k])], int(table.next[k])))
+    left, right = table.around(k, k)
+    assert left == (-1, int(table.ids[k - 1])) and right == (int(table.ids[k + 1]), int(table.ids[k + 2]))
+    assert gain == pytest.approx(context.lm.chain(left, [context.index["security"]], right)
+                                 - context.lm.chain(left, [int(table.ids[k])], right))

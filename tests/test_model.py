@@ -32,13 +32,14 @@ def trained(tmp_path_factory) -> Path:
 
 
 def test_model_folder_contents_and_manifest(trained: Path):
-    assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "manifest.json", "meaning.npz", "weights.npz"]
+    assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "lm.npz", "manifest.json", "meaning.npz", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
-    assert m["format"] == "garblecheck-model" and m["format_version"] == 2
+    assert m["format"] == "garblecheck-model" and m["format_version"] == 3
     assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3}
     assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
     assert m["context_sha256"] == hashlib.sha256((trained / "context.npz").read_bytes()).hexdigest()
+    assert m["lm_sha256"] == hashlib.sha256((trained / "lm.npz").read_bytes()).hexdigest()
     (f,) = m["training"]["clean_files"]
     assert f["path"] == DATA.name and f["sha256"] == hashlib.sha256(DATA.read_bytes()).hexdigest()
     assert 0.5 <= m["threshold"] <= 1.0
@@ -50,12 +51,15 @@ def test_model_folder_contents_and_manifest(trained: Path):
     assert (trained / "weights.npz").stat().st_size <= 10_000_000
 
 
-def test_retraining_with_the_same_seed_gives_the_same_weights(trained: Path, tmp_path: Path):
-    r = run("train", "--clean", str(DATA), "--out", str(tmp_path / "again"), "--seed", "3")
+def test_retraining_with_the_same_seed_gives_the_same_weights_also_from_a_gzipped_copy(trained: Path, tmp_path: Path):
+    import gzip
+
+    packed = tmp_path / f"{DATA.name}.gz"
+    packed.write_bytes(gzip.compress(DATA.read_bytes()))
+    r = run("train", "--clean", str(packed), "--out", str(tmp_path / "again"), "--seed", "3")
     assert r.exit_code == 0, r.output
-    a = json.loads((trained / "manifest.json").read_text())["weights_sha256"]
-    b = json.loads((tmp_path / "again" / "manifest.json").read_text())["weights_sha256"]
-    assert a == b
+    for part in ("weights", "context", "lm", "meaning"):
+        assert (trained / f"{part}.npz").read_bytes() == (tmp_path / "again" / f"{part}.npz").read_bytes()
 
 
 def test_the_mt_generator_never_moves_the_spin_model(trained: Path, tmp_path: Path):
@@ -117,11 +121,16 @@ def _copy(src: Path, dst: Path) -> Path:
         (lambda d: (d / "weights.npz").unlink(), "cannot read weights.npz"),
         (lambda d: (d / "context.npz").write_bytes(b"PK\x03\x04 not really"), "context.npz does not match"),
         (lambda d: (d / "meaning.npz").write_bytes(b"PK\x03\x04 not really"), "meaning.npz does not match"),
+        (lambda d: (d / "lm.npz").write_bytes((d / "lm.npz").read_bytes()[:5000]), "lm.npz does not match"),
+        (lambda d: _resealed(d, "lm.npz", lm_k3=np.array([5, -3])), "lm.npz is malformed"),
+        (lambda d: _resealed(d, "lm.npz", lm_vocab=np.frombuffer(b"a\nb", dtype=np.uint8)), "lm.npz is malformed"),
+        (lambda d: _edit(d, lm_file=None), "names no language model"),
         (lambda d: _edit(d, format_version=99), "format version 99"),
         (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True, "word_n_max": 3}), "shapes"),
         (lambda d: _edit(d, format="something-else"), "not a garblecheck model"),
     ],
-    ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "meaning", "version", "mismatch", "foreign"],
+    ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "meaning", "lm-truncated", "lm-keys", "lm-vocab",
+         "lm-missing", "version", "mismatch", "foreign"],
 )
 def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, damage, message):
     d = _copy(trained, tmp_path / "m")
@@ -131,6 +140,13 @@ def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, dama
     r = run("score", "--model", str(d), "-", input="Some text here.\n")
     assert r.exit_code == 2
     assert r.stderr.count("\n") == 1 and message.split()[0] in r.stderr and "Traceback" not in r.output
+
+
+def _resealed(d: Path, name: str, **arrays):
+    """``name`` with some arrays replaced and its sha256 in the manifest updated: damage the checksum cannot see."""
+    new = {**dict(np.load(d / name, allow_pickle=False)), **arrays}
+    np.savez(d / name, **new)
+    _edit(d, **{f"{name[:-4]}_sha256": hashlib.sha256((d / name).read_bytes()).hexdigest()})
 
 
 def _edit(d: Path, **changes):

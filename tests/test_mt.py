@@ -18,7 +18,7 @@ from garblecheck import Detector
 from garblecheck.cli import cli
 from garblecheck.context import ContextModel
 from garblecheck.features import word_ngram_matrix, word_ngram_sums, word_ngrams
-from garblecheck.lm import FLUENCY_COLUMNS, BigramLM, sentence_fluency
+from garblecheck.lm import FLUENCY_COLUMNS, sentence_fluency
 from garblecheck.meaning import MIN_TITLED, MeaningModel
 from garblecheck.model import SpinModel
 from garblecheck.train import read_translations, split_of
@@ -67,7 +67,7 @@ CLEAN = ["The council approved the budget on Monday.", "The council met on Tuesd
 
 def test_fluency_counts_unseen_pairs_and_surprisal():
     ctx = ContextModel.build(CLEAN, {}, min_count=1)
-    lm = BigramLM(ctx)
+    lm = ctx.lm
     table = ctx.table(["The council approved the budget.", "Budget the approved council the."])
     ids = ctx.lower_ids(table)
     f = sentence_fluency(lm, ids, table.sentence, 2, ctx.function_words())
@@ -102,7 +102,7 @@ def test_read_translations_takes_text_or_pairs_and_skips_bad_records(tmp_path: P
         fh.write("\n".join(rows) + "\n")
     warnings = []
     docs, files = read_translations([str(p)], warn=warnings.append)
-    assert [d.key for d in docs] == ["mine.jsonl:a", "mine.jsonl:b", "news:x1"]
+    assert [d.key for d in docs] == ["mine:a", "mine:b", "news:x1"]  # a gzipped file keeps the plain file's ids
     assert docs[1].text == "Uno. Dos." and docs[1].pairs == (("One.", "Uno."), ("Two.", "Dos."))
     assert docs[2].pairs == (("Text.", "Moved text."),) and docs[0].pairs == ()
     assert len(warnings) == 2 and all(f"{p}:" in w for w in warnings) and ":3:" in warnings[0] and ":4:" in warnings[1]

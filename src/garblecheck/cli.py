@@ -414,6 +414,10 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
             c = m["confusion"]
             click.echo(f"{level:10s} tp {c['tp']:6d}  fp {c['fp']:6d}  fn {c['fn']:6d}  tn {c['tn']:6d}  "
                        f"brier {m['brier']:.4f}")
+    tok = result.get("tokens")
+    if tok:
+        click.echo("tokens: ROC AUC of the context model's word probability " + ", ".join(
+            f"{_fmt(v['roc_auc'])} over {k.replace('_', ' ')} ({v['words']}, {v['substituted']} substituted)" for k, v in tok.items()))
     fl = result.get("flags")
     if fl:
         click.echo(f"flags: precision {_fmt(fl['precision'])} recall {_fmt(fl['recall'])} of {fl['substitutions']} "

@@ -1,25 +1,25 @@
 """Context model: is the word on the page far less likely here than a synonym it could replace?
 
 Word statistics of clean text (unigram and bigram counts over a vocabulary, bigram keys
-``prev_id * V + next_id`` in a sorted ``int64`` array) and the reverse thesaurus (spun form ->
-originals it can stand for, in vocabulary ids) are stored as numpy arrays. For a lower-case word
-``w`` between neighbours ``a`` and ``b`` and each alternative ``c``::
+``prev_id * V + next_id`` in a sorted ``int64`` array), the trigram language model of the same text
+and vocabulary (:class:`garblecheck.lm.TrigramLM`) and the reverse thesaurus (spun form -> originals
+it can stand for, in vocabulary ids) are stored as numpy arrays. For a lower-case word ``w`` with
+the words ``a2 a1`` before it and ``b1 b2`` after it, and each alternative ``c``::
 
-    lp(x, y) = log( (C(x y) + beta * P(y)) / (C(x) + beta) )        smoothed bigram, unigram backoff
-    fit(v)   = lp(a, v) + lp(v, b)
-    evidence = max over c of  fit(c) - fit(w)                        a log-likelihood ratio
+    fit(v)   = log P(v | a2 a1) + log P(b1 | a1 v) + log P(b2 | v b1)     the trigram chain
+    evidence = max over c of  fit(c) - fit(w)                             a log-likelihood ratio
 
 so a rare word where a common synonym fits, or a word that breaks a frequent collocation
 ("safety forces" against "security forces"), gets high evidence. Capitalised words (names),
-numbers, anything outside the reverse thesaurus, and words whose bigrams with both neighbours
-were seen at least ``SETTLED`` times in clean text get none (a capitalised sentence opener is
-scored when a known lower-case word follows it). A logistic token scorer turns the evidence, the
+numbers, anything outside the reverse thesaurus, and words that sit in a three-word phrase
+(with their neighbours or the sentence edge) seen at least ``SETTLED`` times in clean text get
+none (a capitalised sentence opener is scored when a known lower-case word follows it). A logistic token scorer turns the evidence, the
 frequency prior ``log P(c) - log P(w)`` and a few count features (``TOKEN_FEATURES``) into the
 probability that the word was substituted, calibrated on simulated spins of calibration pages.
 
 The engine flags a word whose probability reaches the model's flag threshold; :meth:`ContextModel.ranked`
 orders the replacements of a word, or of two neighbouring flagged words taken together, by the
-gain in ``log P`` of the bigram chain from the word before to the word after.
+gain in ``log P`` of the same trigram chain.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from __future__ import annotations
 import re
 from itertools import repeat
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .lm import TrigramLM
 
 __all__ = ["ContextModel", "WordTable", "sentence_words", "corpus_words", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
 
@@ -39,10 +42,9 @@ TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "log
 
 WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words; ASCII keeps this pass fast
 _RUNS = bytes(c if chr(c).isascii() and (chr(c).isalpha() or chr(c) in "'-\0") else 32 for c in range(256))
-BETA = 2.0
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
 WORD_MIN_COUNT = 3  # a lower-case word seen this often in clean text is English, not a name
-SETTLED = 2  # a word whose bigrams with both neighbours were each seen this often is not scored
+SETTLED = 2  # a word whose trigram with both neighbours (or the sentence edge) was seen this often is not scored
 _UNK = 0
 
 
@@ -120,6 +122,15 @@ class WordTable:
             out.append(spans[int(k) - first])
         return out
 
+    def around(self, first: int, last: int) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+        """The ids of the two words before word ``first`` and the two after word ``last`` in its
+        sentence, nearest last and first: ``((second before, before), (after, second after))``, -1
+        past the sentence edge."""
+        def at(k: int) -> int:
+            return int(self.ids[k]) if 0 <= k < len(self.ids) and self.sentence[k] == self.sentence[first] else -1
+
+        return (at(first - 2), at(first - 1)), (at(last + 1), at(last + 2))
+
     def sentence_max(self) -> np.ndarray:
         """The largest evidence in each sentence (0 for a sentence without words)."""
         out = np.zeros(len(self.sentences))
@@ -133,9 +144,12 @@ class ContextModel:
     """Word statistics plus the reverse thesaurus, all in numpy arrays."""
 
     def __init__(self, vocab: Sequence[str], unigram: np.ndarray, bigram_keys: np.ndarray,
-                 bigram_counts: np.ndarray, alt_ptr: np.ndarray, alt_ids: np.ndarray) -> None:
-        self.vocab = list(vocab)
-        self.index: Dict[str, int] = {w: i for i, w in enumerate(self.vocab)}
+                 bigram_counts: np.ndarray, alt_ptr: np.ndarray, alt_ids: np.ndarray, lm: "TrigramLM") -> None:
+        if list(lm.vocab) != list(vocab):
+            raise ValueError("the language model has another vocabulary than the context model")
+        self.lm = lm
+        self.vocab = lm.vocab
+        self.index: Dict[str, int] = lm.index
         self.unigram = unigram.astype(np.float64)
         self.total = float(self.unigram.sum())
         self.bigram_keys = bigram_keys.astype(np.int64)
@@ -150,18 +164,21 @@ class ContextModel:
     # -- building -------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, texts: Iterable[str], reverse: Dict[str, List[str]], min_count: int = 2) -> "ContextModel":
-        """Count words and bigrams in clean ``texts``; ``reverse`` maps spun form -> originals."""
+    def build(cls, texts: Iterable[str], reverse: Dict[str, List[str]], min_count: int = 2, prune: int = 0) -> "ContextModel":
+        """Count words and bigrams in clean ``texts`` and build the trigram model on the same
+        vocabulary (``prune``: see :meth:`TrigramLM.from_ids`); ``reverse`` maps spun form -> originals."""
         from collections import Counter
 
-        words, sentence, _ = corpus_words(texts)
+        from .lm import SPECIALS, TrigramLM
+
+        words, sentence, n_sentences = corpus_words(texts)
         counts: Counter = Counter(words)
         vocab = ["<unk>"] + sorted(w for w, c in counts.items() if c >= min_count)
         for spun, originals in reverse.items():  # alternatives and spun forms need ids too
             for w in [spun, *originals]:
                 if w not in counts or counts[w] < min_count:
                     vocab.append(w)
-        vocab = ["<unk>"] + sorted(set(vocab[1:]))
+        vocab = [*SPECIALS] + sorted(set(vocab[1:]))
         index = {w: i for i, w in enumerate(vocab)}
         V = len(vocab)
         ids = np.fromiter((index.get(w, _UNK) for w in words), dtype=np.int64, count=len(words))
@@ -174,7 +191,8 @@ class ContextModel:
             js = {index[o] for o in reverse.get(w, ()) if o in index and index[o] != i}
             alts.extend(sorted(js, key=lambda j: (-unigram[j], j))[:MAX_ALTERNATIVES])
             ptr.append(len(alts))
-        return cls(vocab, unigram, bkeys, bcounts.astype(np.float32), np.array(ptr), np.array(alts, dtype=np.int64))
+        lm = TrigramLM.from_ids(vocab, ids, sentence, n_sentences, prune, unk_types=sum(1 for w in counts if w not in index))
+        return cls(vocab, unigram, bkeys, bcounts.astype(np.float32), np.array(ptr), np.array(alts, dtype=np.int64), lm)
 
     # -- persistence ----------------------------------------------------------------------------
 
@@ -191,9 +209,10 @@ class ContextModel:
         }
 
     @classmethod
-    def from_arrays(cls, a: Dict[str, np.ndarray]) -> "ContextModel":
+    def from_arrays(cls, a: Dict[str, np.ndarray], lm: "TrigramLM") -> "ContextModel":
+        """The model from its arrays and its language model (built on the same vocabulary)."""
         vocab = a["ctx_vocab"].tobytes().decode("utf-8").split("\n")
-        m = cls(vocab, a["ctx_unigram"], a["ctx_bigram_keys"], a["ctx_bigram_counts"], a["ctx_alt_ptr"], a["ctx_alt_ids"])
+        m = cls(vocab, a["ctx_unigram"], a["ctx_bigram_keys"], a["ctx_bigram_counts"], a["ctx_alt_ptr"], a["ctx_alt_ids"], lm)
         m.token_coef = a["ctx_token_coef"].astype(np.float64)
         m.token_intercept = float(a["ctx_token_intercept"][0])
         if m.token_coef.shape != (len(TOKEN_FEATURES),):
@@ -209,26 +228,11 @@ class ContextModel:
 
     def _bigram(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Counts C(a b); 0 where a or b is missing (-1)."""
-        keys = a * len(self.vocab) + b
-        if len(keys) > 4096:  # sorted queries walk the table in order: several times faster
-            order = np.argsort(keys)  # equal keys get equal answers: no need for a stable sort
-            pos = np.empty(len(keys), dtype=np.int64)
-            pos[order] = np.searchsorted(self.bigram_keys, keys[order])
-        else:
-            pos = np.searchsorted(self.bigram_keys, keys)
-        pos = np.minimum(pos, max(len(self.bigram_keys) - 1, 0))
-        found = (len(self.bigram_keys) > 0) & (self.bigram_keys[pos] == keys) & (a >= 0) & (b >= 0)
-        return np.where(found, self.bigram_counts[pos] if len(self.bigram_counts) else 0.0, 0.0)
+        from .lm import _find
 
-    def _lp(self, a: np.ndarray, b: np.ndarray, count: Optional[np.ndarray] = None) -> np.ndarray:
-        """log P(b | a) smoothed; where a is missing (sentence edge) the unigram log P(b).
-        ``count`` is C(a b) when the caller has it already."""
-        pb = np.exp(self._logp[np.maximum(b, 0)])
-        ca = self.unigram[np.maximum(a, 0)]
-        if count is None:
-            count = self._bigram(a, b)
-        lp = np.log((count + BETA * pb) / (ca + BETA))
-        return np.where(a >= 0, lp, np.log(pb))
+        pos, found = _find(self.bigram_keys, a * len(self.vocab) + b)
+        found &= (a >= 0) & (b >= 0)
+        return np.where(found, self.bigram_counts[pos], 0.0) if len(self.bigram_counts) else np.zeros(len(a))
 
     def lower_ids(self, table: WordTable) -> np.ndarray:
         """The vocabulary id of every word of ``table`` read in lower case (0 where unknown)."""
@@ -263,13 +267,6 @@ class ContextModel:
         ids = np.fromiter(map(self.index.get, lowers, repeat(-1)), dtype=np.int64)
         return (ids >= 0) & (self.unigram[np.maximum(ids, 0)] >= WORD_MIN_COUNT)
 
-    def fit(self, prev: int, words: Sequence[int], nxt: int) -> float:
-        """log P of the word ids ``words`` between ``prev`` and ``nxt`` (-1: sentence edge), a bigram chain."""
-        chain = [prev, *words, nxt]
-        a, b = np.array(chain[:-1]), np.array(chain[1:])
-        keep = b >= 0
-        return float(self._lp(a[keep], b[keep]).sum())
-
     def alternatives(self, word: int) -> List[int]:
         """Vocabulary ids of the originals the word ``word`` can stand for, most frequent first."""
         return self.alt_ids[self.alt_ptr[word] : self.alt_ptr[word + 1]].tolist() if word > 0 else []
@@ -281,14 +278,14 @@ class ContextModel:
         from itertools import product
 
         run = table.ids[first : last + 1].tolist()
-        prev, nxt = int(table.prev[first]), int(table.next[last])
-        observed = self.fit(prev, run, nxt)
+        left, right = table.around(first, last)
+        observed = self.lm.chain(left, run, right)
         choices = [[w, *self.alternatives(w)] for w in run]
         out = []
         for combo in product(*choices):
             if any(c == w for c, w in zip(combo, run)):
                 continue  # every word of the run is replaced
-            gain = self.fit(prev, combo, nxt) - observed
+            gain = self.lm.chain(left, combo, right) - observed
             if gain > 0:
                 out.append((tuple(self.vocab[c] for c in combo), gain))
         out.sort(key=lambda x: (-x[1], x[0]))
@@ -338,12 +335,11 @@ class ContextModel:
         opener[:-1] &= same & lower[1:]
         opener[-1] = False
         cand = np.flatnonzero((n_alt > 0) & (lower | opener) & (ids != _UNK))
-        n_aw, n_wb = self._bigram(prev[cand], ids[cand]), self._bigram(ids[cand], nxt[cand])
-        # a word that forms collocations seen in clean text on both sides fits its context: skip it
-        fresh = np.minimum(n_aw, n_wb) < SETTLED
-        cand, n_aw, n_wb = cand[fresh], n_aw[fresh], n_wb[fresh]
+        # a word inside a three-word phrase clean text uses fits its context: skip it
+        cand = cand[self.lm.count(prev[cand], ids[cand], nxt[cand]) < SETTLED]
         if len(cand) == 0:
             return table
+        n_aw, n_wb = self._bigram(prev[cand], ids[cand]), self._bigram(ids[cand], nxt[cand])
         reps = n_alt[cand]
         pos = np.repeat(cand, reps)
         offs = np.arange(len(pos)) - np.repeat(np.cumsum(reps) - reps, reps)
@@ -351,8 +347,13 @@ class ContextModel:
         a, w, b = prev[cand], ids[cand], nxt[cand]
         pa, pb_ = prev[pos], nxt[pos]
         n_ac, n_cb = self._bigram(pa, alt), self._bigram(alt, pb_)
-        fit_obs = self._lp(a, w, n_aw) + self._lp(w, b, n_wb) * (b >= 0)
-        fit_alt = self._lp(pa, alt, n_ac) + self._lp(alt, pb_, n_cb) * (pb_ >= 0)
+        # the words two before and two after, for the trigram chain through each word
+        prev2 = np.full(n, -1, dtype=np.int64)
+        next2 = np.full(n, -1, dtype=np.int64)
+        prev2[1:] = np.where(same, prev[:-1], -1)
+        next2[:-1] = np.where(same, nxt[1:], -1)
+        fit_obs = self.lm.window(prev2[cand], a, w, b, next2[cand])
+        fit_alt = self.lm.window(prev2[pos], pa, alt, pb_, next2[pos])
         gain = fit_alt - np.repeat(fit_obs, reps)
         bounds = np.concatenate([[0], np.cumsum(reps)[:-1]])
         top = np.maximum.reduceat(gain, bounds)

@@ -33,7 +33,7 @@ from .lm import LanguageModel
 __all__ = ["Decision", "decode", "RHO_PRIOR", "EM_ITERATIONS"]
 
 RHO_PRIOR = (0.5, 25.0)  # Beta pseudo-counts (substituted, kept) for the document's rate
-LM_WEIGHT = 0.5  # scale of the language model's log-probabilities against the channel's
+LM_WEIGHT = 0.8  # scale of the language model's log-probabilities against the channel's (bench/decode_tuning.py)
 # The language model prefers common words, so EM finds a rate of 1-4% on clean pages too: the
 # decoder restores at the rate in excess of that (never below RHO_FLOOR).
 RHO_BASELINE = 0.03
@@ -188,11 +188,17 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     tail = col > 0
     O = np.where(tail, pool.ids[np.maximum(at, 0)], base[P][owner])
     CH = np.where(tail, pool.ch[np.maximum(at, 0)], 0.0)
-    prev_fixed = np.where(first[P], -1, base[np.maximum(P - 1, 0)])
-    next_fixed = np.where(last[P], -1, base[np.minimum(P + 1, n - 1)])
-    nf = next_fixed[owner]
-    left = lm.logp(prev_fixed[owner][:, None], O)
-    right = np.where(nf >= 0, lm.logp(O[:, None], np.maximum(nf, 0)), 0.0)
+    # the words as written two before and two after (-1 past the sentence edge)
+    before = np.where(first[P], -1, base[np.maximum(P - 1, 0)])
+    before2 = np.where(first[P] | first[np.maximum(P - 1, 0)], -1, base[np.maximum(P - 2, 0)])
+    after = np.where(last[P], -1, base[np.minimum(P + 1, n - 1)])
+    after2 = np.where(last[P] | last[np.minimum(P + 1, n - 1)], -1, base[np.minimum(P + 2, n - 1)])
+    p2, p1, n1, n2 = before2[owner], before[owner], after[owner], after2[owner]
+    left = lm.logp(np.column_stack([p2, p1]), O)
+    # the right side reads the word before as written: exact unless that word is a candidate too,
+    # where the pair terms of the lattice take over
+    right = np.where(n1 >= 0, lm.logp(np.column_stack([p1, O]), np.maximum(n1, 0)), 0.0) \
+        + np.where((n1 >= 0) & (n2 >= 0), lm.logp(np.column_stack([O, np.maximum(n1, 0)]), np.maximum(n2, 0)), 0.0)
     # how well each option fits between the words as written
     local = lm_weight * (left + right) + CH
     # a word none of whose originals comes within DROP_MARGIN of it is kept without a decision

@@ -119,7 +119,6 @@ class Detector:
         self.channel = channel
         self.decode_min_score = decode_min_score
         self._channel: Any = None
-        self._lm: Any = None
         self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
         self.lexicon = Lexicon.load(self.lexicons, default=default_lexicon, ignore=self.ignore)
         self.spin_model = _load_model(model)
@@ -382,12 +381,8 @@ class Detector:
         return self._channel
 
     def get_lm(self) -> Any:
-        """The language model (:mod:`garblecheck.lm`) over the model's word statistics."""
-        if self._lm is None:
-            from .lm import BigramLM
-
-            self._lm = BigramLM(self.spin_model.context)  # type: ignore[union-attr]
-        return self._lm
+        """The language model (:class:`garblecheck.lm.TrigramLM`) of the model's context statistics."""
+        return self.spin_model.context.lm  # type: ignore[union-attr]
 
     def _decodes(self, a: "_Analysis", score: float, decode: Optional[bool]) -> bool:
         return a.words is not None and self.channel is not None and decode is not False \

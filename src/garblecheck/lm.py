@@ -10,9 +10,9 @@ A language model maps vocabulary ids to log-probabilities, many queries at once:
                                         text the model learned from
     lm.order                         -> how many words a query looks at (history + 1)
 
-:class:`BigramLM` answers from the word statistics of the context model (smoothed bigrams with a
-unigram prior, see :mod:`garblecheck.context`). A better model only has to offer the same members
-to replace it behind the restorer and the fluency features.
+:class:`TrigramLM` (interpolated modified Kneser-Ney, built from clean text with the context
+model's vocabulary and stored beside it) is the model the engine uses: the context evidence, its
+ranked suggestions, the restorer and the fluency features all ask it.
 
 :func:`sentence_fluency` reads a model's opinion of whole sentences (surprisal and unseen n-grams),
 which the machine-translation score uses: real MT tends to be grammatical but unidiomatic.
@@ -21,14 +21,11 @@ which the machine-translation score uses: real MT tends to be grammatical but un
 from __future__ import annotations
 
 from itertools import repeat
-from typing import TYPE_CHECKING, Dict, Iterable, Protocol, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from .context import ContextModel
-
-__all__ = ["LanguageModel", "BigramLM", "TrigramLM", "sentence_fluency", "FLUENCY_COLUMNS"]
+__all__ = ["LanguageModel", "TrigramLM", "sentence_fluency", "FLUENCY_COLUMNS"]
 
 
 class LanguageModel(Protocol):
@@ -43,44 +40,13 @@ class LanguageModel(Protocol):
     def unseen(self, history: np.ndarray, words: np.ndarray) -> np.ndarray: ...
 
 
-class BigramLM:
-    """log P(word | previous word) from the context model's smoothed bigram counts."""
-
-    order = 2
-
-    def __init__(self, context: "ContextModel") -> None:
-        self.context = context
-        self._unknown = float(np.log(0.5 / max(context.total, 1.0)))
-
-    def ids(self, words: Iterable[str]) -> np.ndarray:
-        return np.fromiter(map(self.context.index.get, words, repeat(0)), dtype=np.int64)
-
-    def logp(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
-        prev = np.asarray(history, dtype=np.int64)
-        if prev.ndim == 2:
-            prev = prev[:, -1]
-        words = np.asarray(words, dtype=np.int64)
-        # an unknown word is one rare word, not the pooled mass of all of them
-        return np.where(words > 0, self.context._lp(prev, words), self._unknown)
-
-    def prior(self, words: np.ndarray) -> np.ndarray:
-        words = np.asarray(words, dtype=np.int64)
-        return np.where(words > 0, self.context._logp[np.maximum(words, 0)], self._unknown)
-
-    def unseen(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
-        prev = np.asarray(history, dtype=np.int64)
-        if prev.ndim == 2:
-            prev = prev[:, -1]
-        return self.context._bigram(prev, np.asarray(words, dtype=np.int64)) == 0
-
-
 FLUENCY_COLUMNS = ("words", "surprisal", "max_surprisal", "pairs", "unseen_pairs", "function_pairs", "unseen_function_pairs")
 
 
 def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n_sentences: int,
                      function: np.ndarray) -> np.ndarray:
     """Per sentence, the ``FLUENCY_COLUMNS``: known words (id > 0), their summed and largest
-    surprisal ``-log P(word | history)``, pairs of neighbouring known words, how many of those
+    surprisal ``-log P(word | two words before)``, pairs of neighbouring known words, how many of those
     ``lm`` never saw, and the same two counts for pairs of function words (``function[id]``)."""
     ids = np.asarray(ids, dtype=np.int64)
     sentence = np.asarray(sentence, dtype=np.int64)
@@ -90,8 +56,10 @@ def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n
     prev = np.full(len(ids), -1, dtype=np.int64)
     same = sentence[1:] == sentence[:-1]
     prev[1:] = np.where(same, ids[:-1], -1)
+    prev2 = np.full(len(ids), -1, dtype=np.int64)
+    prev2[1:] = np.where(same, prev[:-1], -1)
     known = ids > 0
-    surprisal = -lm.logp(prev, ids)
+    surprisal = -lm.logp(np.column_stack([prev2, prev]), ids)
     pair = known & (prev > 0)
     unseen = pair & lm.unseen(prev, ids)
     fpair = pair & function[np.maximum(ids, 0)] & function[np.maximum(prev, 0)]
@@ -107,6 +75,7 @@ def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n
 
 
 UNK, BOS, EOS = 0, 1, 2  # TrigramLM's ids before the words
+SPECIALS = ("<unk>", "<s>", "</s>")
 
 
 def _discounts(counts: np.ndarray) -> np.ndarray:
@@ -116,53 +85,112 @@ def _discounts(counts: np.ndarray) -> np.ndarray:
         return np.array([0.0, 0.5, 1.0, 1.5])
     y = n[0] / (n[0] + 2 * n[1])
     d = [1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]]
-    return np.array([0.0] + [min(max(x, 0.0), k) for x, k in zip(d, (1, 2, 3))])
+    if min(d) <= 0:  # counts that are not a natural sample (text repeated to weight it)
+        return np.array([0.0, 0.5, 1.0, 1.5])
+    return np.array([0.0] + [min(x, k) for x, k in zip(d, (1, 2, 3))])
+
+
+def _find_many(tables: Sequence[Tuple[np.ndarray, int]], queries: np.ndarray) -> List[Tuple[np.ndarray, np.ndarray]]:
+    """For each ``(keys, divisor)``: the positions of ``queries // divisor`` in the sorted ``keys``
+    and whether each was found there. The queries are sorted once for all the tables (dividing
+    keeps their order): sorted queries walk a table in order, several times faster."""
+    queries = np.asarray(queries, dtype=np.int64)
+    order = np.argsort(queries, kind="stable") if len(queries) > 4096 else None  # stable: a radix sort
+    ordered = queries if order is None else queries[order]
+    out = []
+    for keys, divisor in tables:
+        q = ordered // divisor if divisor != 1 else ordered
+        if not len(keys):
+            out.append((np.zeros(len(q), dtype=np.int64), np.zeros(len(q), dtype=bool)))
+            continue
+        pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        found = keys[pos] == q
+        if order is not None:
+            pos[order], found[order] = pos.copy(), found.copy()
+        out.append((pos, found))
+    return out
+
+
+def _find(keys: np.ndarray, queries: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Positions of ``queries`` in the sorted ``keys`` and whether each was found there."""
+    return _find_many([(keys, 1)], queries)[0]
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
     """``values`` at ``queries`` in the sorted ``keys``; 0 where a query is missing."""
-    if not len(keys):
-        return np.zeros(len(queries), dtype=values.dtype)
-    pos = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
-    return np.where(keys[pos] == queries, values[pos], 0)
+    pos, found = _find(keys, queries)
+    return np.where(found, values[pos], 0) if len(keys) else np.zeros(len(queries), dtype=values.dtype)
+
+
+def _discounted(n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    return np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0)
+
+
+# sorted keys, stored as their differences: the low 32 bits of each, plus the high bits of the few
+# that need them (``_hi_at``, ``_hi``); counts in the smallest unsigned type that holds them
+_DELTA_KEYS = ("k3", "k2", "ab")
+_COUNTS = ("c3", "c2", "n2", "ab_total", "uni", "unk_types")
+
+
+def _pack_keys(name: str, keys: np.ndarray) -> Dict[str, np.ndarray]:
+    d = np.diff(keys, prepend=np.int64(0))
+    big = np.flatnonzero(d >> 32)
+    return {name: (d & 0xFFFFFFFF).astype(np.uint32), f"{name}_hi_at": big, f"{name}_hi": (d[big] >> 32).astype(np.uint32)}
+
+
+def _unpack_keys(name: str, arrays: Dict[str, np.ndarray]) -> np.ndarray:
+    d = arrays[name].astype(np.int64)
+    d[arrays[f"{name}_hi_at"]] += arrays[f"{name}_hi"].astype(np.int64) << 32
+    return np.cumsum(d)
 
 
 class TrigramLM:
     """Interpolated modified Kneser-Ney trigram model over lower-case words (``context.WORDS_RE``).
 
-    Ids: 0 ``<unk>`` (words seen fewer than ``min_count`` times), 1 sentence start, 2 sentence end,
-    then the vocabulary in sorted order. Trigram counts are kept as sorted keys
-    ``(a * V + b) * V + c``; lower orders use continuation counts, as Kneser-Ney does.
+    Ids: 0 ``<unk>`` (words outside the vocabulary), 1 sentence start, 2 sentence end, then the
+    vocabulary. Trigram counts are kept as sorted keys ``(a * V + b) * V + c``; lower orders use
+    continuation counts, as Kneser-Ney does. A query with one word of history gets the interpolated
+    Kneser-Ney bigram of the raw bigram counts; with two or more, the trigram.
     """
 
     order = 3
 
     def __init__(self, vocab: Sequence[str], arrays: Dict[str, np.ndarray]) -> None:
+        if tuple(vocab[:3]) != SPECIALS:
+            raise ValueError("a language-model vocabulary starts with <unk>, <s>, </s>")
         self.vocab = list(vocab)
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.a = arrays
         self.V = len(self.vocab)
+        u = arrays["uni"].astype(np.float64)
+        self._prior = np.log((u + 0.5) / (u.sum() + 0.5 * self.V))
+        self._unk_share = float(np.log(arrays["unk_types"][0]))
 
     @classmethod
     def build(cls, texts: Iterable[str], min_count: int = 2, prune: int = 0) -> "TrigramLM":
-        """Count the sentences of ``texts`` (each text split by ``text.sentence_spans``). Trigrams
-        seen ``prune`` times or fewer are dropped after counting; their discounted mass goes to
-        their context's backoff, so every history still gives a distribution."""
+        """Count the sentences of ``texts`` (each text split by ``text.sentence_spans``); the
+        vocabulary is every word seen ``min_count`` times. See :meth:`from_ids` for ``prune``."""
         from collections import Counter
 
         from .context import corpus_words
 
         words, sentence, n = corpus_words(texts)
         counts = Counter(words)
-        vocab = ["<unk>", "<s>", "</s>"] + sorted(w for w, c in counts.items() if c >= min_count)
+        vocab = [*SPECIALS] + sorted(w for w, c in counts.items() if c >= min_count)
         index = {w: i for i, w in enumerate(vocab)}
         ids = np.fromiter((index.get(w, UNK) for w in words), dtype=np.int64, count=len(words))
-        return cls(vocab, cls._count(ids, sentence, n, len(vocab), prune))
+        return cls.from_ids(vocab, ids, sentence, n, prune, unk_types=sum(1 for w in counts if w not in index))
 
-    @staticmethod
-    def _count(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, V: int, prune: int = 0) -> Dict[str, np.ndarray]:
+    @classmethod
+    def from_ids(cls, vocab: Sequence[str], ids: np.ndarray, sentence: np.ndarray, n_sentences: int,
+                 prune: int = 0, unk_types: int = 1) -> "TrigramLM":
+        """The model of the word ids ``ids`` (into ``vocab``) of sentences ``sentence``. Trigrams
+        seen ``prune`` times or fewer are dropped after counting; their discounted mass goes to
+        their context's backoff, so every history still gives a distribution. ``unk_types``: how
+        many different words ``<unk>`` stands for (:meth:`logp` gives an unknown word its share)."""
         from .features import padded_sentences
 
+        V = len(vocab)
         seq, owner = padded_sentences(ids, sentence, n_sentences, BOS, EOS, n_start=2)  # <s> <s> words </s>
         ok = owner[:-2] == owner[2:]
         tri = ((seq[:-2] * V + seq[1:-1]) * V + seq[2:])[ok]
@@ -172,76 +200,140 @@ class TrigramLM:
         # the discounted counts of pruned trigrams
         ab, first_ab = np.unique(k3 // V, return_index=True)
         cut = c3 <= prune
-        ab_backoff = np.add.reduceat(d3[np.minimum(c3, 3)] + np.where(cut, c3 - d3[np.minimum(c3, 3)], 0.0), first_ab)
+        kept = d3[np.minimum(c3, 3)]
+        ab_backoff = np.add.reduceat(kept + np.where(cut, c3 - kept, 0.0), first_ab)
         ab_total = np.add.reduceat(c3, first_ab)
-        # bigram continuation counts N(. b c): distinct a before each b c (before pruning)
-        k2, n2 = np.unique(k3 % (V * V), return_counts=True)
-        d2 = _discounts(n2)
+        # bigrams b c: continuation counts N(. b c) (distinct a before b c) and raw counts C(b c)
+        k2, inverse, n2 = np.unique(k3 % (V * V), return_inverse=True, return_counts=True)
+        c2 = np.bincount(inverse.ravel(), weights=c3, minlength=len(k2))
+        d2, e2 = _discounts(n2), _discounts(c2.astype(np.int64))
         b_of = k2 // V
-        b_total = np.bincount(b_of, weights=n2, minlength=V)
-        b_backoff = np.bincount(b_of, weights=d2[np.minimum(n2, 3)], minlength=V)
         # unigram continuation counts N(. c): distinct b before c
         u = np.bincount(k2 % V, minlength=V).astype(np.float64)
         d1 = _discounts(u[u > 0].astype(np.int64))
-        p_uni = (np.maximum(u - d1[np.minimum(u, 3).astype(np.int64)], 0.0) + d1[np.minimum(u, 3).astype(np.int64)].sum() / V) / u.sum()
-        return {"k3": k3[~cut], "c3": c3[~cut].astype(np.int32), "ab": ab, "ab_total": ab_total.astype(np.int32),
-                "ab_backoff": ab_backoff, "k2": k2, "n2": n2.astype(np.int32), "b_total": b_total, "b_backoff": b_backoff,
-                "p_uni": p_uni, "d3": d3, "d2": d2}
+        p_uni = (_discounted(u, d1) + d1[np.minimum(u, 3).astype(np.int64)].sum() / V) / u.sum()
+        return cls(vocab, {
+            "k3": k3[~cut], "c3": c3[~cut].astype(np.int32), "ab": ab, "ab_total": ab_total.astype(np.int32),
+            "ab_backoff": ab_backoff.astype(np.float32), "k2": k2, "n2": n2.astype(np.int32), "c2": c2.astype(np.int32),
+            "b_total": np.bincount(b_of, weights=n2, minlength=V), "b_backoff": np.bincount(b_of, weights=d2[np.minimum(n2, 3)], minlength=V),
+            "b_count": np.bincount(b_of, weights=c2, minlength=V), "b_backoff_raw": np.bincount(b_of, weights=e2[np.minimum(c2, 3).astype(np.int64)], minlength=V),
+            "p_uni": p_uni, "uni": np.bincount(ids, minlength=V).astype(np.int32), "unk_types": np.array([max(unk_types, 1)]), "d3": d3, "d2": d2, "e2": e2})
+
+    # -- probabilities ----------------------------------------------------------------------------
+
+    def _bi(self, b: np.ndarray, c: np.ndarray, raw: bool = False) -> np.ndarray:
+        """P(c | b): the continuation bigram below the trigram, or with ``raw`` the bigram of raw counts."""
+        a = self.a
+        pos, found = _find(a["k2"], b * self.V + c)
+        n = np.where(found, a["c2" if raw else "n2"][pos], 0).astype(np.float64)
+        tot = a["b_count" if raw else "b_total"][b]
+        p_uni = a["p_uni"][c]
+        p = (_discounted(n, a["e2" if raw else "d2"]) + a["b_backoff_raw" if raw else "b_backoff"][b] * p_uni) / np.maximum(tot, 1.0)
+        return np.where(tot > 0, p, p_uni)
+
+    def prob(self, a_: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """P(c | a b) for arrays of ids."""
+        a = self.a
+        V = self.V
+        (p3, f3), (pos, found) = _find_many([(a["k3"], 1), (a["ab"], V)], (a_ * V + b) * V + c)
+        n = np.where(f3, a["c3"][p3], 0).astype(np.float64)
+        tot = np.where(found, a["ab_total"][pos], 0).astype(np.float64)
+        backoff = np.where(found, a["ab_backoff"][pos], 0.0)
+        p_bi = self._bi(b, c)
+        p = (_discounted(n, a["d3"]) + backoff * p_bi) / np.maximum(tot, 1.0)
+        return np.where(tot > 0, p, p_bi)
+
+    def count(self, before: np.ndarray, words: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """How often each trigram (word before, word, word after) occurred, -1 before or after read as the sentence edge."""
+        a_ = np.where(before < 0, BOS, before)
+        c = np.where(after < 0, EOS, after)
+        return _lookup(self.a["k3"], self.a["c3"], (a_ * self.V + words) * self.V + c)
 
     # -- the LanguageModel interface ----------------------------------------------------------
 
     def ids(self, words: Iterable[str]) -> np.ndarray:
         return np.fromiter(map(self.index.get, words, repeat(UNK)), dtype=np.int64)
 
-    def _bi(self, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-        a = self.a
-        d = a["d2"]
-        n = _lookup(a["k2"], a["n2"], b * self.V + c).astype(np.float64)
-        tot = a["b_total"][b]
-        p_uni = a["p_uni"][c]
-        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + a["b_backoff"][b] * p_uni) / np.maximum(tot, 1.0)
-        return np.where(tot > 0, p, p_uni)
-
-    def prob(self, a_: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """P(c | a b) for arrays of ids."""
-        a = self.a
-        d = a["d3"]
-        V = self.V
-        n = _lookup(a["k3"], a["c3"], (a_ * V + b) * V + c).astype(np.float64)
-        ctx = a_ * V + b
-        tot = _lookup(a["ab"], a["ab_total"], ctx).astype(np.float64)
-        backoff = _lookup(a["ab"], a["ab_backoff"], ctx)
-        p_bi = self._bi(b, c)
-        p = (np.maximum(n - d[np.minimum(n, 3).astype(np.int64)], 0.0) + backoff * p_bi) / np.maximum(tot, 1.0)
-        return np.where(tot > 0, p, p_bi)
-
-    def _history(self, history: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _history(history: np.ndarray) -> Tuple[Optional[np.ndarray], np.ndarray]:
+        """(word two before or None for a one-word history, word before), -1 read as sentence start."""
         h = np.asarray(history, dtype=np.int64)
         if h.ndim == 1:
             h = h[:, None]
-        b = h[:, -1]
-        a_ = h[:, -2] if h.shape[1] >= 2 else np.full(len(h), BOS)
-        a_ = np.where(b < 0, BOS, np.where(a_ < 0, BOS, a_))
-        return a_, np.where(b < 0, BOS, b)
+        b = np.where(h[:, -1] < 0, BOS, h[:, -1])
+        if h.shape[1] < 2:
+            return None, b
+        return np.where((h[:, -1] < 0) | (h[:, -2] < 0), BOS, h[:, -2]), b
 
     def logp(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """log P(word | history); an unknown word is one of the words ``<unk>`` pools, not all of them."""
         a_, b = self._history(history)
-        return np.log(self.prob(a_, b, np.asarray(words, dtype=np.int64)))
+        words = np.asarray(words, dtype=np.int64)
+        return self._log(self._bi(b, words, raw=True) if a_ is None else self.prob(a_, b, words), words)
+
+    def _log(self, p: np.ndarray, words: np.ndarray) -> np.ndarray:
+        return np.log(p) - np.where(words == UNK, self._unk_share, 0.0)
 
     def prior(self, words: np.ndarray) -> np.ndarray:
-        return np.log(self.a["p_uni"][np.asarray(words, dtype=np.int64)])
+        return self._prior[np.asarray(words, dtype=np.int64)]
 
     def unseen(self, history: np.ndarray, words: np.ndarray) -> np.ndarray:
         a_, b = self._history(history)
-        return _lookup(self.a["k3"], self.a["c3"], (a_ * self.V + b) * self.V + np.asarray(words, dtype=np.int64)) == 0
+        words = np.asarray(words, dtype=np.int64)
+        if a_ is None:
+            return ~_find(self.a["k2"], b * self.V + words)[1]
+        return ~_find(self.a["k3"], (a_ * self.V + b) * self.V + words)[1]
+
+    def chain(self, left: Sequence[int], words: Sequence[int], right: Sequence[int]) -> float:
+        """log P of ``words`` and of the two words after them, given the two words before:
+        ``left`` = (second word before, word before) and ``right`` = (word after, second word
+        after), -1 for past the sentence edge. The first edge past the end is ``</s>`` and counts."""
+        p2, p1 = left
+        n1, n2 = right
+        head = [BOS if p1 < 0 or p2 < 0 else p2, BOS if p1 < 0 else p1]
+        tail = [EOS] if n1 < 0 else [n1, EOS] if n2 < 0 else [n1, n2]
+        x = np.array(head + list(words) + tail, dtype=np.int64)
+        return float(self._log(self.prob(x[:-2], x[1:-1], x[2:]), x[2:]).sum())
+
+    def window(self, p2: np.ndarray, p1: np.ndarray, w: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:
+        """:meth:`chain` of one word ``w`` for arrays of windows, row by row."""
+        a_ = np.where((p1 < 0) | (p2 < 0), BOS, p2)
+        b = np.where(p1 < 0, BOS, p1)
+        c = np.where(n1 < 0, EOS, n1)
+        d = np.where(n2 < 0, EOS, n2)
+        out = self._log(self.prob(a_, b, w), w) + self._log(self.prob(b, w, c), c)
+        more = n1 >= 0
+        if more.any():
+            out[more] += self._log(self.prob(w[more], c[more], d[more]), d[more])
+        return out
 
     # -- persistence ----------------------------------------------------------------------------
 
     def arrays(self) -> Dict[str, np.ndarray]:
-        return {"lm_vocab": np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
-                **{f"lm_{k}": v for k, v in self.a.items()}}
+        """The model as arrays, packed (``_DELTA_KEYS``, ``_COUNTS``): a smaller file that loads faster."""
+        out = {"vocab": np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8)}
+        for k, v in self.a.items():
+            if k in _DELTA_KEYS:
+                out.update(_pack_keys(k, v))
+            else:
+                out[k] = v.astype(np.min_scalar_type(int(v.max()) if len(v) else 0)) if k in _COUNTS else v
+        return {f"lm_{k}": v for k, v in out.items()}
 
     @classmethod
     def from_arrays(cls, arrays: Dict[str, np.ndarray]) -> "TrigramLM":
-        vocab = arrays["lm_vocab"].tobytes().decode("utf-8").split("\n")
-        return cls(vocab, {k[3:]: v for k, v in arrays.items() if k.startswith("lm_") and k != "lm_vocab"})
+        """The model from :meth:`arrays`; ``ValueError`` (or ``KeyError``, ``IndexError``) when they
+        do not make one."""
+        stored = {k[3:]: v for k, v in arrays.items() if k.startswith("lm_")}
+        vocab = stored.pop("vocab").tobytes().decode("utf-8").split("\n")
+        a = {k: _unpack_keys(k, stored) for k in _DELTA_KEYS}
+        packed = {f"{k}{part}" for k in _DELTA_KEYS for part in ("", "_hi_at", "_hi")}
+        a.update({k: v for k, v in stored.items() if k not in packed})
+        if any(a[k].dtype.kind not in "ui" for k in _COUNTS):
+            raise ValueError("language-model counts are not integers")
+        V = len(vocab)
+        if any(np.any(a[k][1:] <= a[k][:-1]) or (len(a[k]) and a[k][0] < 0) for k in _DELTA_KEYS) \
+                or len(a["k3"]) != len(a["c3"]) or len(a["k2"]) != len(a["n2"]) or len(a["k2"]) != len(a["c2"]) \
+                or len(a["ab"]) != len(a["ab_total"]) or any(len(a[k]) != V for k in ("p_uni", "uni", "b_total", "b_count")) \
+                or (len(a["k3"]) and a["k3"][-1] >= V ** 3) or a["unk_types"].shape != (1,) or a["unk_types"][0] < 1:
+            raise ValueError("language-model arrays are inconsistent")
+        return cls(vocab, a)

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 __all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "sigmoid", "FORMAT", "FORMAT_VERSION", "default_model_dir"]
 
 FORMAT = "garblecheck-model"
-FORMAT_VERSION = 2  # 2: word n-grams and fluency in the mt score
+FORMAT_VERSION = 3  # 2: word n-grams and fluency in the mt score; 3: the trigram language model
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
@@ -60,6 +60,7 @@ N_FLUENCY_FEATURES = 5
 N_MT_FEATURES = 7 + N_FLUENCY_FEATURES
 EMPTY_LOGIT = -10.0
 CONTEXT = "context.npz"
+LM = "lm.npz"
 MEANING = "meaning.npz"
 PathLike = Union[str, Path]
 
@@ -270,20 +271,17 @@ class SpinModel:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         tmp = d / f".{WEIGHTS}.building"
-        _write_npz(tmp, self.arrays())
-        data = tmp.read_bytes()
-        atomic_write_bytes(d / WEIGHTS, data)
-        files = {"weights_file": WEIGHTS, "weights_sha256": hashlib.sha256(data).hexdigest()}
+        parts = [("weights", WEIGHTS, self.arrays())]
         if self.context is not None:
-            _write_npz(tmp, self.context.arrays())
-            cdata = tmp.read_bytes()
-            atomic_write_bytes(d / CONTEXT, cdata)
-            files.update({"context_file": CONTEXT, "context_sha256": hashlib.sha256(cdata).hexdigest()})
+            parts += [("context", CONTEXT, self.context.arrays()), ("lm", LM, self.context.lm.arrays())]
         if self.meaning is not None:
-            _write_npz(tmp, self.meaning.arrays())
-            mdata = tmp.read_bytes()
-            atomic_write_bytes(d / MEANING, mdata)
-            files.update({"meaning_file": MEANING, "meaning_sha256": hashlib.sha256(mdata).hexdigest()})
+            parts.append(("meaning", MEANING, self.meaning.arrays()))
+        files = {}
+        for part, name, arrays in parts:
+            _write_npz(tmp, arrays)
+            data = tmp.read_bytes()
+            atomic_write_bytes(d / name, data)
+            files.update({f"{part}_file": name, f"{part}_sha256": hashlib.sha256(data).hexdigest()})
         tmp.unlink()
         manifest = {
             "format": FORMAT,
@@ -315,21 +313,36 @@ class SpinModel:
         if manifest.get("format_version") != FORMAT_VERSION:
             raise ModelError(f"{where}: format version {manifest.get('format_version')!r}, "
                              f"this garblecheck reads {FORMAT_VERSION}")
-        arrays = _verified_npz(d, manifest, "weights_file", "weights_sha256", where)
+        if manifest.get("context_file") and not manifest.get("lm_file"):
+            raise ModelError(f"{where}: {MANIFEST} names no language model (lm_file)")
+        from concurrent.futures import ThreadPoolExecutor
+
+        # the files are checked and inflated at once (hashlib and zlib let other threads run):
+        # most of a cold start; errors are raised in this order, whichever thread meets one first
+        parts = ["weights"] + [p for p in ("lm", "context", "meaning") if manifest.get(f"{p}_file")]
+        with ThreadPoolExecutor(len(parts)) as pool:
+            futures = {p: pool.submit(_verified_npz, d, manifest, f"{p}_file", f"{p}_sha256", where) for p in parts}
+            read = {p: futures[p].result() for p in parts}
+        arrays = read["weights"]
         context = None
-        if manifest.get("context_file"):
+        if "context" in read:
             from .context import ContextModel
+            from .lm import TrigramLM
 
             try:
-                context = ContextModel.from_arrays(_verified_npz(d, manifest, "context_file", "context_sha256", where))
+                lm = TrigramLM.from_arrays(read["lm"])
+            except (KeyError, IndexError, ValueError, UnicodeDecodeError) as e:
+                raise ModelError(f"{where}: {manifest['lm_file']} is malformed ({e})") from None
+            try:
+                context = ContextModel.from_arrays(read["context"], lm)
             except (KeyError, ValueError, UnicodeDecodeError) as e:
                 raise ModelError(f"{where}: {manifest['context_file']} is malformed ({e})") from None
         meaning = None
-        if manifest.get("meaning_file"):
+        if "meaning" in read:
             from .meaning import MeaningModel
 
             try:
-                meaning = MeaningModel.from_arrays(_verified_npz(d, manifest, "meaning_file", "meaning_sha256", where))
+                meaning = MeaningModel.from_arrays(read["meaning"])
             except (KeyError, IndexError, ValueError, UnicodeDecodeError) as e:
                 raise ModelError(f"{where}: {manifest['meaning_file']} is malformed ({e})") from None
         try:

@@ -38,6 +38,13 @@ class Doc:
     source: str  # file it came from
 
 
+def corpus_stem(path: Path) -> str:
+    """A corpus file's name without ``.gz`` and ``.jsonl``: its documents' ids begin with it, so a
+    gzipped copy splits its documents the same way."""
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    return name[:-6] if name.endswith(".jsonl") else Path(name).stem
+
+
 def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: None) -> Tuple[List[Doc], List[Dict[str, Any]]]:
     """Documents from JSONL files (``text`` field, optional ``id``/``title``) or folders of ``.txt``.
 
@@ -69,7 +76,7 @@ def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: No
                 warn(f"{path}:{lineno}: skipped (no text string)")
                 continue
             rid = str(rec.get("id", lineno))
-            docs.append(Doc(f"{path.stem}:{rid}", text, str(rec.get("title") or ""), str(path)))
+            docs.append(Doc(f"{corpus_stem(path)}:{rid}", text, str(rec.get("title") or ""), str(path)))
             n += 1
         files.append({"path": path.name, "sha256": sha256_file(path), "documents": n})
     return docs, files
@@ -107,9 +114,9 @@ def read_translations(paths: Sequence[str], warn: Callable[[str], None] = lambda
                 warn(f"{path}:{lineno}: skipped ({e.__class__.__name__}: {e})")
                 continue
             if rec.get("source_file") and rec.get("source_id") is not None:
-                key = f"{Path(str(rec['source_file'])).stem}:{rec['source_id']}"
+                key = f"{corpus_stem(Path(str(rec['source_file'])))}:{rec['source_id']}"
             else:
-                key = f"{path.stem}:{rec.get('id', lineno)}"
+                key = f"{corpus_stem(path)}:{rec.get('id', lineno)}"
             out.append(Translation(key, text, pairs, path.name))
             n += 1
         files.append({"path": path.name, "sha256": sha256_file(path), "documents": n})
@@ -148,6 +155,7 @@ class TrainConfig:
     mt_alpha: float = 5e-7
     word_n_max: int = 3  # word n-grams of the mt classifier
     word_bits: int = 20
+    lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
 
 
 def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
@@ -192,6 +200,16 @@ def sentence_dataset(docs: Sequence[Doc], spinner: Spinner, cfg: TrainConfig, rn
     return texts, np.array(labels, dtype=np.int8)
 
 
+def _substituted(table: Any, words: np.ndarray, spun: SpunText) -> np.ndarray:
+    """For the word indices ``words`` of ``table``: does the word lie inside a substitution?"""
+    subs = np.array(sorted((a, b) for a, b, _, _ in spun.substitutions)).reshape(-1, 2)
+    if not len(subs) or not len(words):
+        return np.zeros(len(words), dtype=bool)
+    w = np.array([a for a, _ in table.offsets(words.tolist())])
+    k = np.searchsorted(subs[:, 0], w, side="right") - 1
+    return (k >= 0) & (w < subs[np.maximum(k, 0), 1])
+
+
 def token_dataset(context: ContextModel, texts: Sequence[str], spun: Sequence[Optional[SpunText]]) -> Tuple[np.ndarray, np.ndarray]:
     """Context features of every word that has alternatives, labelled 1 where it was substituted."""
     from .text import sentence_spans
@@ -201,16 +219,36 @@ def token_dataset(context: ContextModel, texts: Sequence[str], spun: Sequence[Op
         if s is None:
             continue
         table = context.words(t, sentence_spans(t))
-        cand, feats = table.cand, table.feats
-        if not len(cand):
+        if not len(table.cand):
             continue
-        subs = np.array(sorted((a, b) for a, b, _, _ in s.substitutions)).reshape(-1, 2)
-        w = np.array([a for a, _ in table.offsets(cand)])
-        k = np.searchsorted(subs[:, 0], w, side="right") - 1 if len(subs) else np.full(len(w), -1)
-        inside = (k >= 0) & (w < subs[np.maximum(k, 0), 1]) if len(subs) else np.zeros(len(w), bool)
-        rows.append(feats)
-        labels.append(inside.astype(np.int8))
+        rows.append(table.feats)
+        labels.append(_substituted(table, table.cand, s).astype(np.int8))
     return np.vstack(rows), np.concatenate(labels)
+
+
+def token_metrics(context: ContextModel, texts: Sequence[str], spun: Sequence[Optional[SpunText]]) -> Dict[str, Any]:
+    """ROC AUC of the context model's per-word probability of substitution against the truth, over
+    every word of the spun pages (words it does not score count as 0) and over the words it scores."""
+    from sklearn.metrics import roc_auc_score
+
+    from .text import sentence_spans
+
+    p_all, y_all, p_cand, y_cand = [], [], [], []
+    for t, s in zip(texts, spun):
+        if s is None or not s.substitutions:
+            continue
+        table = context.words(t, sentence_spans(t))
+        y = _substituted(table, np.arange(len(table.evidence)), s)
+        p_all.append(table.evidence)
+        y_all.append(y)
+        p_cand.append(table.evidence[table.cand])
+        y_cand.append(y[table.cand])
+    out: Dict[str, Any] = {}
+    for key, p, y in (("all_words", p_all, y_all), ("scored_words", p_cand, y_cand)):
+        yy = np.concatenate(y) if y else np.zeros(0, dtype=bool)
+        out[key] = {"words": int(len(yy)), "substituted": int(yy.sum()),
+                    "roc_auc": float(roc_auc_score(yy, np.concatenate(p))) if 0 < yy.sum() < len(yy) else None}
+    return out
 
 
 def flag_threshold(context: ContextModel, clean: Sequence[str], rate: float) -> float:
@@ -349,7 +387,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     del X
     weights = clf.coef_[0].astype(np.float32)
     bias = float(clf.intercept_[0])
-    context = ContextModel.build((d.text for d in by_split["train"]), thesaurus.reverse_single_words())
+    context = ContextModel.build((d.text for d in by_split["train"]), thesaurus.reverse_single_words(), prune=cfg.lm_prune)
     log(f"context: {len(context.vocab)} words, {len(context.bigram_keys)} bigrams, {len(context.alt_ids)} alternatives")
     perturber = MTPerturber(lexicon, cfg.mt_operations)
     mt_rng = random.Random(f"mt:{cfg.seed}")  # its own stream: changing the mt generator never moves the spin model
@@ -830,6 +868,8 @@ def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density:
     if sent_labels:
         out["sentences"] = binary_metrics(np.array(sent_scores), np.array(sent_labels), 0.5)
     if spinner is not None:
+        if det.spin_model is not None and det.spin_model.context is not None:
+            out["tokens"] = token_metrics(det.spin_model.context, texts, spun)
         out["flags"] = flag_metrics(texts, reports, spun)
         # restore decodes every page; score only the likely spun ones (Detector.decode_min_score)
         out["restoration"] = restoration_metrics(texts, det.check_many(texts, decode=True), spun, det, heldout)
