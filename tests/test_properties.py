@@ -75,3 +75,28 @@ def test_sentence_words_equal_the_word_regex_sentence_by_sentence(sentences):
     words, index = sentence_words(sentences)
     expected = [(k, w.replace("’", "'")) for k, s in enumerate(sentences) for w in WORDS_RE.findall(s.replace("\0", " "))]
     assert list(zip(index.tolist(), words)) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["word", "x" * 700, "Stop.", "\n\n", " ", "é", "a,b"]), max_size=60))
+def test_sentences_are_bounded_pieces_of_the_text_in_order(parts):
+    from garblecheck.text import MAX_SENTENCE, sentence_spans
+
+    text = " ".join(parts)
+    spans = sentence_spans(text)
+    assert all(0 < s.end - s.start <= MAX_SENTENCE for s in spans)
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+    # every word character lies in some sentence: cutting long runs loses nothing
+    covered = sum(len(text[s.start : s.end].split()) for s in spans)
+    assert covered >= len(text.split())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=20), st.integers(0, 70), st.integers(1, 15))
+def test_taken_flags_answer_as_a_scan_of_them(spans, start, width):
+    from garblecheck.detector import _overlaps, _Taken
+    from garblecheck.report import Flag
+
+    flags = [Flag(start=a, end=a + w, text="", suggestions=(), kind="spin", confidence=1.0, rule="r", line=1, col=1)
+             for a, w in spans]
+    assert _Taken(flags).hits(start, start + width) == _overlaps(start, start + width, flags)

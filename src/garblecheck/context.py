@@ -44,6 +44,7 @@ WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words; ASCI
 _RUNS = bytes(c if chr(c).isascii() and (chr(c).isalpha() or chr(c) in "'-\0") else 32 for c in range(256))
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
 WORD_MIN_COUNT = 3  # a lower-case word seen this often in clean text is English, not a name
+CANDIDATE_BLOCK = 1 << 15  # candidate words scored at once (memory, not results)
 SETTLED = 2  # a word whose trigram with both neighbours (or the sentence edge) was seen this often is not scored
 _UNK = 0
 
@@ -109,17 +110,20 @@ class WordTable:
     known: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # found in the vocabulary as written
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
-        """(start, end) in the text of the given word indices."""
-        out = []
-        cache: Dict[int, Tuple[int, List[Tuple[int, int]]]] = {}  # sentence -> (its first word, word offsets)
-        for k in words:
-            j = int(self.sentence[k])
-            if j not in cache:
-                a = self.starts[j]
-                cache[j] = (int(np.searchsorted(self.sentence, j)),
-                            [(a + m.start(), a + m.end()) for m in WORDS_RE.finditer(self.sentences[j])])
-            first, spans = cache[j]
-            out.append(spans[int(k) - first])
+        """(start, end) in the text of the given word indices (each sentence read once, up to the
+        last word asked for in it)."""
+        wanted: Dict[int, Dict[int, List[int]]] = {}  # sentence -> word -> places in the answer
+        for place, k in enumerate(words):
+            wanted.setdefault(int(self.sentence[k]), {}).setdefault(int(k), []).append(place)
+        out: List[Tuple[int, int]] = [(0, 0)] * len(words)
+        for j, ks in wanted.items():
+            first, a = int(np.searchsorted(self.sentence, j)), self.starts[j]
+            last = max(ks) - first
+            for i, m in enumerate(WORDS_RE.finditer(self.sentences[j])):
+                for place in ks.get(first + i, ()):
+                    out[place] = (a + m.start(), a + m.end())
+                if i >= last:
+                    break
         return out
 
     def around(self, first: int, last: int) -> Tuple[Tuple[int, int], Tuple[int, int]]:
@@ -291,6 +295,38 @@ class ContextModel:
         out.sort(key=lambda x: (-x[1], x[0]))
         return out
 
+    def _features(self, cand: np.ndarray, ids: np.ndarray, prev: np.ndarray, nxt: np.ndarray, prev2: np.ndarray,
+                  next2: np.ndarray, n_alt: np.ndarray, best: np.ndarray) -> np.ndarray:
+        """``TOKEN_FEATURES`` of the candidate words ``cand``; their best alternatives go to ``best``."""
+        n_aw, n_wb = self._bigram(prev[cand], ids[cand]), self._bigram(ids[cand], nxt[cand])
+        reps = n_alt[cand]
+        pos = np.repeat(cand, reps)
+        offs = np.arange(len(pos)) - np.repeat(np.cumsum(reps) - reps, reps)
+        alt = self.alt_ids[self.alt_ptr[ids[pos]] + offs]
+        a, w, b = prev[cand], ids[cand], nxt[cand]
+        pa, pb_ = prev[pos], nxt[pos]
+        n_ac, n_cb = self._bigram(pa, alt), self._bigram(alt, pb_)
+        fit_obs = self.lm.window(prev2[cand], a, w, b, next2[cand])
+        fit_alt = self.lm.window(prev2[pos], pa, alt, pb_, next2[pos])
+        gain = fit_alt - np.repeat(fit_obs, reps)
+        bounds = np.concatenate([[0], np.cumsum(reps)[:-1]])
+        top = np.maximum.reduceat(gain, bounds)
+        first_top = np.flatnonzero(gain == np.repeat(top, reps))
+        owner = np.repeat(np.arange(len(cand)), reps)[first_top]
+        _, firsts = np.unique(owner, return_index=True)
+        pick = first_top[firsts]  # for each candidate, the position of its best alternative
+        c = alt[pick]
+        best[cand] = c
+        caw, cwb = np.log1p(n_aw), np.log1p(n_wb)
+        cac, ccb = np.log1p(n_ac[pick]), np.log1p(n_cb[pick])
+        return np.column_stack([
+            top, np.maximum(top, 0.0),
+            self._logp[w], self._logp[c], self._logp[c] - self._logp[w],
+            caw, cwb, cac, ccb, ((caw == 0) & (cwb == 0)).astype(np.float64),
+            (a >= 0).astype(np.float64), (b >= 0).astype(np.float64),
+            np.log1p(reps),
+        ])
+
     def token_probability(self, feats: np.ndarray) -> np.ndarray:
         if self.token_coef is None:
             return np.maximum(feats[:, 0], 0.0)
@@ -301,9 +337,10 @@ class ContextModel:
         """Score every word of ``text``, sentence by sentence (see :meth:`table`)."""
         return self.table([text[s.start : s.end] for s in spans], [s.start for s in spans])
 
-    def table(self, sentences: Sequence[str], starts: Optional[Sequence[int]] = None) -> WordTable:
+    def table(self, sentences: Sequence[str], starts: Optional[Sequence[int]] = None, features: bool = True) -> WordTable:
         """Score every word of ``sentences``; neighbours never cross sentences, so the sentences
-        of many texts can be scored in one call. ``starts`` place them in their text (for offsets)."""
+        of many texts can be scored in one call. ``starts`` place them in their text (for offsets).
+        Without ``features`` the table keeps the evidence but not the token scorer's inputs."""
         words, sentence = sentence_words(sentences)
         n = len(words)
         counts = np.bincount(sentence, minlength=len(sentences))
@@ -339,39 +376,19 @@ class ContextModel:
         cand = cand[self.lm.count(prev[cand], ids[cand], nxt[cand]) < SETTLED]
         if len(cand) == 0:
             return table
-        n_aw, n_wb = self._bigram(prev[cand], ids[cand]), self._bigram(ids[cand], nxt[cand])
-        reps = n_alt[cand]
-        pos = np.repeat(cand, reps)
-        offs = np.arange(len(pos)) - np.repeat(np.cumsum(reps) - reps, reps)
-        alt = self.alt_ids[self.alt_ptr[ids[pos]] + offs]
-        a, w, b = prev[cand], ids[cand], nxt[cand]
-        pa, pb_ = prev[pos], nxt[pos]
-        n_ac, n_cb = self._bigram(pa, alt), self._bigram(alt, pb_)
         # the words two before and two after, for the trigram chain through each word
         prev2 = np.full(n, -1, dtype=np.int64)
         next2 = np.full(n, -1, dtype=np.int64)
         prev2[1:] = np.where(same, prev[:-1], -1)
         next2[:-1] = np.where(same, nxt[1:], -1)
-        fit_obs = self.lm.window(prev2[cand], a, w, b, next2[cand])
-        fit_alt = self.lm.window(prev2[pos], pa, alt, pb_, next2[pos])
-        gain = fit_alt - np.repeat(fit_obs, reps)
-        bounds = np.concatenate([[0], np.cumsum(reps)[:-1]])
-        top = np.maximum.reduceat(gain, bounds)
-        first_top = np.flatnonzero(gain == np.repeat(top, reps))
-        owner = np.repeat(np.arange(len(cand)), reps)[first_top]
-        _, firsts = np.unique(owner, return_index=True)
-        pick = first_top[firsts]  # for each candidate, the position of its best alternative
-        c = alt[pick]
-        best[cand] = c
-        caw, cwb = np.log1p(n_aw), np.log1p(n_wb)
-        cac, ccb = np.log1p(n_ac[pick]), np.log1p(n_cb[pick])
-        feats = np.column_stack([
-            top, np.maximum(top, 0.0),
-            self._logp[w], self._logp[c], self._logp[c] - self._logp[w],
-            caw, cwb, cac, ccb, ((caw == 0) & (cwb == 0)).astype(np.float64),
-            (a >= 0).astype(np.float64), (b >= 0).astype(np.float64),
-            np.log1p(reps),
-        ])
-        table.cand, table.feats = cand, feats
-        table.evidence[cand] = self.token_probability(feats)
+        # in blocks of candidates: each word on its own, so memory stays bounded on any text
+        kept = []
+        for i in range(0, len(cand), CANDIDATE_BLOCK):
+            block = cand[i : i + CANDIDATE_BLOCK]
+            feats = self._features(block, ids, prev, nxt, prev2, next2, n_alt, best)
+            table.evidence[block] = self.token_probability(feats)
+            if features:
+                kept.append(feats)
+        table.cand = cand
+        table.feats = np.vstack(kept) if kept else np.zeros((0, len(TOKEN_FEATURES)))
         return table

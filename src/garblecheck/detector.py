@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
@@ -68,6 +68,22 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
 def _overlaps(start: int, end: int, others: Iterable[Flag]) -> bool:
     """Does ``text[start:end]`` share a character with any of the flags ``others``?"""
     return any(o.start < end and start < o.end for o in others)
+
+
+class _Taken:
+    """Flags already placed, for :meth:`hits` ("does ``text[start:end]`` share a character with one
+    of them?") in logarithmic time: starts in order, and the furthest end up to each."""
+
+    def __init__(self, flags: Iterable[Flag]) -> None:
+        spans = sorted((f.start, f.end) for f in flags)
+        self.starts = [a for a, _ in spans]
+        self.ends: List[int] = []
+        for _, b in spans:
+            self.ends.append(max(b, self.ends[-1]) if self.ends else b)
+
+    def hits(self, start: int, end: int) -> bool:
+        i = bisect_left(self.starts, end)  # the flags that start before ``end``
+        return i > 0 and self.ends[i - 1] > start
 
 
 def _load_model(spec: ModelSpec) -> Optional[SpinModel]:
@@ -238,7 +254,7 @@ class Detector:
         bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
         fluency = None
         if model.context is not None:  # one pass over the sentences of all texts
-            words = model.context.table(sentences, [s.start for sp in spans for s in sp])
+            words = model.context.table(sentences, [s.start for sp in spans for s in sp], features=False)
             ctx_max = words.sentence_max()
             word_bounds = np.searchsorted(words.sentence, bounds)
             if model.meaning is not None:  # unexpected pairs of all texts at once
@@ -356,11 +372,11 @@ class Detector:
                 if alts:  # a flag without a suggestion would point at the pair and offer nothing
                     found.append(Finding(s1, e2, "mt:collocation", match_case(pair, alts[0]),
                                          f'clean news never writes "{pair.lower()}" though its words would meet {x:.0f} times'))
-        taken = [f for fl in a.flags for f in fl] + a.ctx_flags  # lexicon, context and name flags come first
+        taken = _Taken([f for fl in a.flags for f in fl] + a.ctx_flags)  # lexicon, context and name flags come first
         out: List[Flag] = []
-        for f in sorted(found):
+        for f in sorted(found):  # by start, so only the last one kept can overlap the next
             surface = text[f.start : f.end]
-            if normalize(surface) in self.lexicon.ignore or _overlaps(f.start, f.end, taken + out):
+            if normalize(surface) in self.lexicon.ignore or taken.hits(f.start, f.end) or (out and out[-1].end > f.start):
                 continue
             line, col = a.lines.line_col(f.start)
             out.append(Flag(start=f.start, end=f.end, text=surface,
@@ -445,8 +461,9 @@ class Detector:
         """Flags for names the spinner mangled ("White Home" -> "White House"), which restoration
         repairs; every other name stays untouched."""
         out = []
+        taken = _Taken(flags)
         for start, end, repl in self.get_channel().spun_names(text):
-            if _overlaps(start, end, flags) or normalize(text[start:end]) in self.lexicon.ignore:
+            if taken.hits(start, end) or normalize(text[start:end]) in self.lexicon.ignore:
                 continue
             line, col = a.lines.line_col(start)
             out.append(Flag(start=start, end=end, text=text[start:end], suggestions=(repl,), kind="spin",
@@ -465,8 +482,9 @@ class Detector:
         (then the context model's own flags stand)."""
         decoded = channel_flags is not None
         found = [f for fl in a.flags for f in fl] + (channel_flags or [])
+        decoded_at = _Taken(channel_flags or ())
         found += [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))
-                  and not _overlaps(f.start, f.end, channel_flags or ())]
+                  and not decoded_at.hits(f.start, f.end)]
         if self.channel is not None:
             found += self._name_flags_spun(text, a, found)
         all_flags = tuple(sorted(found, key=lambda f: (f.start, f.end)))

@@ -14,7 +14,7 @@ scaled by the square root of the sentence's number of word n-grams.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -203,11 +203,32 @@ def word_ngrams(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, n_max: 
     return b, o, np.bincount(o, minlength=n_sentences).astype(np.float64)
 
 
+WORD_BLOCK = 1 << 17  # words whose n-grams are hashed at once
+
+
+def sentence_blocks(sentence: np.ndarray, n_sentences: int, size: int = WORD_BLOCK) -> Iterator[Tuple[int, int, int, int]]:
+    """Blocks of whole sentences of about ``size`` words (a longer sentence is a block of its own):
+    ``(first word, end word, first sentence, end sentence)``, covering every sentence once, so
+    per-sentence sums come out the same, in the same order, as in one pass."""
+    first = np.searchsorted(sentence, np.arange(n_sentences + 1))  # each sentence's first word, then the end
+    cuts = np.unique(np.r_[0, np.searchsorted(first, np.arange(size, len(sentence), size), side="right") - 1, n_sentences])
+    for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+        if s1 > s0:
+            yield int(first[s0]), int(first[s1]), s0, s1
+
+
 def word_ngram_sums(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, weights: np.ndarray,
                     n_max: int = 3) -> np.ndarray:
-    """For each sentence, ``sum(weights[bucket]) / sqrt(n_ngrams)`` over its word n-grams."""
-    b, o, counts = word_ngrams(ids, sentence, n_sentences, n_max, int(np.log2(len(weights))))
-    return np.bincount(o, weights=weights[b], minlength=n_sentences) / np.sqrt(np.maximum(counts, 1.0))
+    """For each sentence, ``sum(weights[bucket]) / sqrt(n_ngrams)`` over its word n-grams, a block
+    of whole sentences at a time (:func:`sentence_blocks`: bounded memory, the same sums)."""
+    bits = int(np.log2(len(weights)))
+    sums = np.zeros(n_sentences)
+    counts = np.zeros(n_sentences)
+    for lo, hi, s0, s1 in sentence_blocks(sentence, n_sentences):
+        b, o, c = word_ngrams(ids[lo:hi], sentence[lo:hi] - s0, s1 - s0, n_max, bits)
+        sums[s0:s1] = np.bincount(o, weights=weights[b], minlength=s1 - s0)
+        counts[s0:s1] = c
+    return sums / np.sqrt(np.maximum(counts, 1.0))
 
 
 def word_ngram_matrix(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, n_max: int = 3, bits: int = 20) -> Any:

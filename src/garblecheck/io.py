@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 DEFAULT_INCLUDE = ("*.txt", "*.md", "*.text")
-MAX_BYTES = 256 * 1024 * 1024
+MAX_BYTES = 10 * 1024 * 1024  # read whole up to this; a larger file is scored in chunks (memory stays under 500 MB)
 STDIN = "-"
 T = TypeVar("T")
 

@@ -48,9 +48,18 @@ def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n
     """Per sentence, the ``FLUENCY_COLUMNS``: known words (id > 0), their summed and largest
     surprisal ``-log P(word | two words before)``, pairs of neighbouring known words, how many of those
     ``lm`` never saw, and the same two counts for pairs of function words (``function[id]``)."""
+    from .features import sentence_blocks
+
     ids = np.asarray(ids, dtype=np.int64)
     sentence = np.asarray(sentence, dtype=np.int64)
     out = np.zeros((n_sentences, len(FLUENCY_COLUMNS)))
+    for lo, hi, s0, s1 in sentence_blocks(sentence, n_sentences):  # bounded memory, the same sums
+        out[s0:s1] = _fluency_block(lm, ids[lo:hi], sentence[lo:hi] - s0, s1 - s0, function)
+    return out
+
+
+def _fluency_block(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n: int, function: np.ndarray) -> np.ndarray:
+    out = np.zeros((n, len(FLUENCY_COLUMNS)))
     if not len(ids):
         return out
     prev = np.full(len(ids), -1, dtype=np.int64)
@@ -63,7 +72,6 @@ def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n
     pair = known & (prev > 0)
     unseen = pair & lm.unseen(prev, ids)
     fpair = pair & function[np.maximum(ids, 0)] & function[np.maximum(prev, 0)]
-    n = n_sentences
     out[:, 0] = np.bincount(sentence, weights=known, minlength=n)
     out[:, 1] = np.bincount(sentence, weights=np.where(known, surprisal, 0.0), minlength=n)
     np.maximum.at(out[:, 2], sentence[known], surprisal[known])
@@ -75,6 +83,7 @@ def sentence_fluency(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n
 
 
 UNK, BOS, EOS = 0, 1, 2  # TrigramLM's ids before the words
+QUERY_BLOCK = 1 << 18  # queries answered at once (memory, not results)
 SPECIALS = ("<unk>", "<s>", "</s>")
 
 
@@ -223,6 +232,9 @@ class TrigramLM:
 
     def _bi(self, b: np.ndarray, c: np.ndarray, raw: bool = False) -> np.ndarray:
         """P(c | b): the continuation bigram below the trigram, or with ``raw`` the bigram of raw counts."""
+        if len(c) > QUERY_BLOCK:
+            return np.concatenate([self._bi(b[i : i + QUERY_BLOCK], c[i : i + QUERY_BLOCK], raw)
+                                   for i in range(0, len(c), QUERY_BLOCK)])
         a = self.a
         pos, found = _find(a["k2"], b * self.V + c)
         n = np.where(found, a["c2" if raw else "n2"][pos], 0).astype(np.float64)
@@ -233,6 +245,9 @@ class TrigramLM:
 
     def prob(self, a_: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         """P(c | a b) for arrays of ids."""
+        if len(c) > QUERY_BLOCK:  # row by row the same; in blocks, the temporaries stay small
+            return np.concatenate([self.prob(a_[i : i + QUERY_BLOCK], b[i : i + QUERY_BLOCK], c[i : i + QUERY_BLOCK])
+                                   for i in range(0, len(c), QUERY_BLOCK)])
         a = self.a
         V = self.V
         (p3, f3), (pos, found) = _find_many([(a["k3"], 1), (a["ab"], V)], (a_ * V + b) * V + c)

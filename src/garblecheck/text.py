@@ -122,12 +122,25 @@ def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
     _append(text, s, end, out)
 
 
+MAX_SENTENCE = 2000  # characters; a longer run without a sentence end (a list, junk) is cut at spaces
+
+
 def _append(text: str, start: int, end: int, out: List[Span]) -> None:
     piece = text[start:end]
     body = piece.strip()
-    if body:
-        start += len(piece) - len(piece.lstrip())
-        out.append(Span(start, start + len(body)))
+    if not body:
+        return
+    start += len(piece) - len(piece.lstrip())
+    end = start + len(body)
+    while end - start > MAX_SENTENCE:  # bounded pieces keep every later pass bounded too
+        cut = text.rfind(" ", start + 1, start + MAX_SENTENCE)
+        cut = cut if cut > start else start + MAX_SENTENCE
+        _append(text, start, cut, out)
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        out.append(Span(start, end))
 
 
 def _continues(text: str, prev: Tuple[int, int], nxt: Tuple[int, int]) -> bool:
@@ -217,9 +230,18 @@ def _opens(gap: str) -> bool:
     return bool(g) and (g[-1] in OPEN_QUOTES or g[-1] == ":" or g[-1] in "—–")
 
 
-def count_words(text: str, start: int = 0, end: int | None = None) -> int:
-    """Number of white-space separated words in ``text[start:end]`` (what the score formula counts)."""
-    return len(text[start:end].split())
+def count_words(text: str, start: int = 0, end: int | None = None, block: int = 1 << 20) -> int:
+    """Number of white-space separated words in ``text[start:end]`` (what the score formula counts),
+    read ``block`` characters at a time (each block ends at white space, so no word is cut)."""
+    end = len(text) if end is None else end
+    n = 0
+    while start < end:
+        cut = min(start + block, end)
+        while cut < end and not text[cut].isspace():
+            cut += 1
+        n += len(text[start:cut].split())
+        start = cut
+    return n
 
 
 class LineIndex:
