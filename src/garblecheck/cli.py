@@ -124,40 +124,64 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
            f"({len(rec['flags'])} flags, {rec.get('n_words', 0)} words{spin})")
 
 
-def _score_item(det: Any, item: Any, fmt: str, max_bytes: int, texts: Optional[List[str]] = None) -> Tuple[Dict[str, Any], Optional[str]]:
-    """The record of one input (a path, or ``(path, reason)`` for one that cannot be read) and the
-    decoding warning, if any. A file larger than ``max_bytes`` is scored in paragraph chunks
-    (``"chunked": true``, no per-sentence scores). ``texts`` receives the text that was scored
-    (not of a chunked file)."""
+BATCH_BYTES = 1 << 20  # small files are scored together (Detector.check_many) up to this much text
+
+
+def _score_items(det: Any, items: Sequence[Any], fmt: str, max_bytes: int,
+                 texts: Optional[List[Optional[str]]] = None) -> List[Tuple[Dict[str, Any], Optional[str]]]:
+    """The record of each input (a path, or ``(path, reason)`` for one that cannot be read) and its
+    decoding warning, if any, in order. Small files are scored together, up to ``BATCH_BYTES`` of
+    text at a time (the same reports as one by one). A file larger than ``max_bytes`` is scored in
+    paragraph chunks (``"chunked": true``, no per-sentence scores). ``texts``, when given, receives
+    the text scored for each input (None for a chunked or unreadable one)."""
     import os
 
     from .io import iter_chunks
 
-    if isinstance(item, tuple):
-        return _error_record(*item), None
-    try:
-        if item != "-" and os.path.isfile(item) and os.path.getsize(item) > max_bytes:
-            report = det.check_chunks(iter_chunks(item, chunk_chars=min(max_bytes, 1 << 22)))
-            extra: Dict[str, Any] = {"chunked": True}
-            warning = None
-        else:
+    out: List[Any] = [None] * len(items)
+    got: List[Optional[str]] = [None] * len(items)
+    pending: List[Tuple[int, Any]] = []  # (place, the document read)
+
+    def record(place: int, report: Any, extra: Dict[str, Any], warning: Optional[str]) -> None:
+        body = report.to_dict() if fmt != "text" else _summary(report)
+        out[place] = ({"path": items[place], **body, **extra, "error": None}, warning)
+
+    def flush() -> None:
+        for (place, doc), report in zip(pending, det.check_many([d.text for _, d in pending])):
+            record(place, report, {}, doc.warning)
+            got[place] = doc.text
+        pending.clear()
+
+    size = 0
+    for place, item in enumerate(items):
+        if isinstance(item, tuple):
+            out[place] = (_error_record(*item), None)
+            continue
+        try:
+            if item != "-" and os.path.isfile(item) and os.path.getsize(item) > max_bytes:
+                record(place, det.check_chunks(iter_chunks(item, chunk_chars=min(max_bytes, 1 << 22))), {"chunked": True}, None)
+                continue
             doc = read_input(item, max_bytes)
-            report, extra, warning = det.check(doc.text), {}, doc.warning
-            if texts is not None:
-                texts.append(doc.text)
-    except InputError as e:
-        return _error_record(item, e.reason), None
-    body = report.to_dict() if fmt != "text" else _summary(report)
-    return {"path": item, **body, **extra, "error": None}, warning
+        except InputError as e:
+            out[place] = (_error_record(item, e.reason), None)
+            continue
+        pending.append((place, doc))
+        size += len(doc.text)
+        if size >= BATCH_BYTES:
+            flush()
+            size = 0
+    flush()
+    if texts is not None:
+        texts.extend(got)
+    return out
 
 
 def _score_batch(params: Dict[str, Any], items: List[Any], *, fmt: str, max_bytes: int) -> List[Tuple[Dict[str, Any], Optional[str]]]:
-    """:func:`_score_item` for a batch, in a joblib worker that builds its detector once."""
+    """:func:`_score_items` for a batch, in a joblib worker that builds its detector once."""
     from .detector import Detector
     from .hook import shared
 
-    det = shared(Detector, params)
-    return [_score_item(det, item, fmt, max_bytes) for item in items]
+    return _score_items(shared(Detector, params), items, fmt, max_bytes)
 
 
 @cli.command()
@@ -181,13 +205,13 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
              for i in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude))
     results: Iterable[Tuple[Dict[str, Any], Optional[str]]]
     if jobs == 1 or "-" in paths:
-        results = (_score_item(det, item, fmt, max_bytes) for item in items)
+        results = (r for batch in batched(items, 64) for r in _score_items(det, batch, fmt, max_bytes))
     else:
         from functools import partial
 
         from .hook import ordered_map, share
 
-        done = ordered_map(partial(_score_batch, share(det), fmt=fmt, max_bytes=max_bytes), batched(items, 16), jobs)
+        done = ordered_map(partial(_score_batch, share(det), fmt=fmt, max_bytes=max_bytes), batched(items, 64), jobs)
         results = (r for batch in done for r in batch)
     try:
         for rec, warning in results:
@@ -552,13 +576,13 @@ def report(paths: Sequence[str], output: str, from_jsonl: Optional[str], include
         except InputError as e:
             raise click.ClickException(str(e)) from None
     else:
-        for item in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude):
-            got: List[str] = []
-            rec, warning = _score_item(det, (item.path, item.reason) if isinstance(item, InputError) else item, "jsonl",
-                                       max_bytes, got)
-            if warning:
-                _err(warning)
-            docs.append((rec["path"], got[0] if got else None, rec))
+        for batch in batched(((i.path, i.reason) if isinstance(i, InputError) else i
+                              for i in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude)), 64):
+            got: List[Optional[str]] = []
+            for (rec, warning), text in zip(_score_items(det, batch, "jsonl", max_bytes, got), got):
+                if warning:
+                    _err(warning)
+                docs.append((rec["path"], text, rec))
     page = render(docs, det.mt_threshold_).encode("utf-8")
     atomic_write_bytes(output, page)
     _err(f"{output}: {len(docs)} documents, {len(page) / 1e6:.2f} MB")

@@ -112,7 +112,14 @@ def _find_many(tables: Sequence[Tuple[np.ndarray, int]], queries: np.ndarray) ->
         if not len(keys):
             out.append((np.zeros(len(q), dtype=np.int64), np.zeros(len(q), dtype=bool)))
             continue
-        pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        if order is not None:  # sorted: each distinct query is searched once
+            new = np.empty(len(q), dtype=bool)
+            new[:1] = True
+            np.not_equal(q[1:], q[:-1], out=new[1:])
+            distinct = q[new]
+            pos = np.minimum(np.searchsorted(keys, distinct), len(keys) - 1)[np.cumsum(new) - 1]
+        else:
+            pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
         found = keys[pos] == q
         if order is not None:
             pos[order], found[order] = pos.copy(), found.copy()

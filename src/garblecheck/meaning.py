@@ -53,9 +53,7 @@ CONFIDENCE = {"mt:title": 0.8, "mt:joined": 0.9, "mt:article": 0.7, "mt:collocat
 # one to three capitalised words, the whole run ("U.S.-Mekong" or "Mekong-U.S." is none)
 _NAME = r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,2}(?![\w'’\-]| [A-Z]|\.\w)"
 _LEADS = frozenset(("the", *PREPOSITIONS, *TITLES))
-_LONGEST_LEAD = max(map(len, _LEADS))
-_BEFORE_CAPITAL = re.compile(r"(?<=[A-Za-z]) (?=[A-Z])")  # a space between a word and a capital: few, found fast
-_WORD_AT_END = re.compile(r"(?<![\w'’\-])[A-Za-z]+\Z")
+_WORD_BEFORE_CAPITAL = re.compile(r"(?<![\w'’\-])([A-Za-z]+) (?=[A-Z])")  # a whole word, a space, a capital
 _NAME_RE = re.compile(_NAME)
 _FOLLOWER = re.compile(r"[ \t]*(?:([a-z]+)\b|[^\w\s]|\s|\Z)")
 _CAMEL = re.compile(r"[a-z][A-Z]")
@@ -87,15 +85,15 @@ def _leads(text: str) -> Iterator[Tuple[int, int, str, str]]:
     """``(start, end, word, name)`` of each title, "the" or preposition (``word``, lower case)
     right before a name; ``text[start:end]`` runs from the word to the end of the name. A title
     inside a name is found too ("the President Ada Lindqvist")."""
-    for m in _BEFORE_CAPITAL.finditer(text):
-        space = m.start()
-        w = _WORD_AT_END.search(text, max(0, space - _LONGEST_LEAD - 1), space)
-        if w is None or w.group(0).lower() not in _LEADS:
+    for w in _WORD_BEFORE_CAPITAL.finditer(text):
+        word = w.group(1).lower()
+        if word not in _LEADS:
             continue
+        space = w.end(1)
         n = _NAME_RE.match(text, space + 1)
         name = _name(n.group(0)) if n else ""
         if name:
-            yield w.start(), space + 1 + len(name), w.group(0).lower(), name
+            yield w.start(), space + 1 + len(name), word, name
 
 
 def _joined(text: str) -> Iterator[Tuple[int, str, str]]:
