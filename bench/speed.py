@@ -105,6 +105,11 @@ def main() -> None:
 
     exe = Path(sys.executable).with_name("garblecheck")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "garblecheck"]
+    # as installed from a wheel, with compiled bytecode (an editable install, or PYTHONDONTWRITEBYTECODE,
+    # may leave none, and then every start compiles the package again)
+    import compileall
+
+    compileall.compile_dir(str(Path(garblecheck.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as d:
         one = Path(d) / "one.txt"
         one.write_text("Tons of Pakistanis died final month.\n", encoding="utf-8")

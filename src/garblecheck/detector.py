@@ -65,6 +65,9 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
     return a, b
 
 
+BATCH_CHARS = 1 << 20  # check_many analyses texts together up to this many characters
+
+
 def _overlaps(start: int, end: int, others: Iterable[Flag]) -> bool:
     """Does ``text[start:end]`` share a character with any of the flags ``others``?"""
     return any(o.start < end and start < o.end for o in others)
@@ -211,8 +214,21 @@ class Detector:
         return self.check_many([text], decode)[0]
 
     def check_many(self, texts: Iterable[str], decode: Optional[bool] = None) -> List[Report]:
-        """Check several texts; the same results as one at a time, with one classifier pass."""
+        """Check several texts; the same results as one at a time, with one pass of each model
+        over up to ``BATCH_CHARS`` of text (so memory stays bounded however many are given)."""
         docs = [_require_str(t) for t in texts]
+        out: List[Report] = []
+        group: List[str] = []
+        size = 0
+        for t in docs:
+            if group and size + len(t) > BATCH_CHARS:
+                out += self._check_group(group, decode)
+                group, size = [], 0
+            group.append(t)
+            size += len(t)
+        return out + (self._check_group(group, decode) if group else [])
+
+    def _check_group(self, docs: List[str], decode: Optional[bool]) -> List[Report]:
         analyses = self._analyze(docs)
         scores = [self._scores(a) for a in analyses]
         todo = [k for k, (a, sc) in enumerate(zip(analyses, scores)) if self._decodes(a, sc[0], decode)]
