@@ -138,3 +138,17 @@ def test_forward_backward_and_viterbi_match_brute_force(n, k, data):
     score = lambda path: sum(unary[i, c] for i, c in enumerate(path)) + sum(  # noqa: E731
         pair[i][path[i], path[i + 1]] for i in range(n - 1))
     assert score(chosen.tolist()) == pytest.approx(score(best))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.text("abcé'-", min_size=1, max_size=6), st.text("xyz:|0123", max_size=8), max_size=30),
+       st.lists(st.text("abcé'-", max_size=6), max_size=10), st.integers(0, 40))
+def test_the_sorted_link_table_answers_as_a_dictionary(table, asked, switch):
+    from garblecheck.channel import _SortedLines
+
+    raw = {k.encode(): v.encode() for k, v in table.items()}
+    blob = b"\n".join(k + b"\t" + v for k, v in sorted(raw.items())) + b"\n"
+    lines = _SortedLines(blob)
+    lines.DICT_AFTER = switch  # the binary search first, then the dictionary
+    for form in [*table, *asked]:
+        assert lines.get(form.encode()) == raw.get(form.encode())

@@ -56,6 +56,49 @@ def _rows(path: Path) -> List[List[str]]:
         return [line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#")]
 
 
+class _SortedLines:
+    """``form -> links`` over the lines ``form<TAB>links`` of a file sorted by form: a binary search
+    per form at first (a short text asks for a few), a dictionary once many forms were asked for."""
+
+    DICT_AFTER = 2000
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        import numpy as np
+
+        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 10)
+        self.starts: List[int] = np.r_[0, ends[ends + 1 < len(blob)] + 1].tolist()
+        self.asked = 0
+        self.table: Optional[Dict[bytes, bytes]] = None
+
+    def get(self, form: bytes) -> Optional[bytes]:
+        if self.table is not None:
+            return self.table.get(form)
+        self.asked += 1
+        if self.asked > self.DICT_AFTER:
+            self.table = dict(line.split(b"\t", 1) for line in self.blob.split(b"\n") if b"\t" in line)
+            return self.table.get(form)
+        lo, hi = 0, len(self.starts)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._line(mid)[0] < form:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == len(self.starts):
+            return None
+        key, links = self._line(lo)
+        return links if key == form and links is not None else None
+
+    def _line(self, i: int) -> Tuple[bytes, Optional[bytes]]:
+        """The form of line ``i`` and its links (None on a line without a tab)."""
+        s = self.starts[i]
+        end = self.blob.find(b"\n", s)
+        end = len(self.blob) if end < 0 else end
+        tab = self.blob.find(b"\t", s, end)
+        return (self.blob[s:end], None) if tab < 0 else (self.blob[s:tab], self.blob[tab + 1 : end])
+
+
 class Channel:
     """``candidates(form)``: the originals ``form`` can stand for, with ``log P_spin(form | original)``."""
 
@@ -122,7 +165,7 @@ class Channel:
         tiers: Dict[str, int] = dict(self._tier0.get(form, {}))
         if self._links is None:
             with gzip.open(self._links_path, "rb") as fh:  # type: ignore[arg-type]
-                self._links = dict(line.split(b"\t", 1) for line in fh.read().split(b"\n") if line)
+                self._links = _SortedLines(fh.read())  # type: ignore[assignment]
         raw = self._links.get(form.encode("utf-8"))
         if raw:  # links are stored best tier first, most frequent original first within a tier
             for item in raw.decode("utf-8").split("|", MAX_CANDIDATES)[:MAX_CANDIDATES]:
