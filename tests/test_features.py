@@ -42,3 +42,27 @@ def test_paths_agree_on_any_text(texts, n_min, extra):
     sums, counts = ngram_sums(texts, w, n_min, n_max)
     assert np.allclose(X @ w, sums / np.sqrt(np.maximum(counts, 1)), atol=1e-6, rtol=0)
     assert np.allclose(np.asarray((X != 0).sum(axis=1)).ravel() <= counts, True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 3), max_size=25), st.sampled_from([-2, -1, 1, 2]))
+def test_shifted_reads_the_neighbour_in_the_same_sentence(sentence, k):
+    from garblecheck.features import shifted
+
+    values = np.arange(10, 10 + len(sentence))
+    got = shifted(values, np.array(sentence, dtype=np.int64), k).tolist()
+    step = 1 if k > 0 else -1
+    for i in range(len(sentence)):
+        j = i + k
+        same = 0 <= j < len(sentence) and all(sentence[x] == sentence[i] for x in range(i, j + step, step))
+        assert got[i] == (values[j] if same else -1)
+
+
+@given(st.lists(st.integers(0, 9), max_size=30), st.integers(1, 12))
+def test_size_batches_keep_order_and_stay_under_the_limit_but_for_a_lone_big_item(sizes, limit):
+    from garblecheck.io import batched_by_size
+
+    batches = list(batched_by_size(sizes, limit, lambda x: x))
+    assert [x for b in batches for x in b] == sizes
+    assert all(sum(b) <= limit or len(b) == 1 for b in batches)
+    assert all(sum(a) + b[0] > limit for a, b in zip(batches, batches[1:]))

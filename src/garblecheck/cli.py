@@ -10,7 +10,7 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 import click
 
@@ -136,41 +136,35 @@ def _score_items(det: Any, items: Sequence[Any], fmt: str, max_bytes: int,
     the text scored for each input (None for a chunked or unreadable one)."""
     import os
 
-    from .io import iter_chunks
+    from .io import batched_by_size, iter_chunks
 
     out: List[Any] = [None] * len(items)
     got: List[Optional[str]] = [None] * len(items)
-    pending: List[Tuple[int, Any]] = []  # (place, the document read)
 
     def record(place: int, report: Any, extra: Dict[str, Any], warning: Optional[str]) -> None:
         body = report.to_dict() if fmt != "text" else _summary(report)
         out[place] = ({"path": items[place], **body, **extra, "error": None}, warning)
 
-    def flush() -> None:
-        for (place, doc), report in zip(pending, det.check_many([d.text for _, d in pending])):
+    def readable() -> Iterator[Tuple[int, Any]]:
+        """``(place, document)`` of each small file read; the others get their record here."""
+        for place, item in enumerate(items):
+            if isinstance(item, tuple):
+                out[place] = (_error_record(*item), None)
+                continue
+            try:
+                if item != "-" and os.path.isfile(item) and os.path.getsize(item) > max_bytes:
+                    record(place, det.check_chunks(iter_chunks(item, chunk_chars=min(max_bytes, 1 << 22))), {"chunked": True}, None)
+                    continue
+                doc = read_input(item, max_bytes)
+            except InputError as e:
+                out[place] = (_error_record(item, e.reason), None)
+                continue
+            yield place, doc
+
+    for group in batched_by_size(readable(), BATCH_BYTES, lambda pd: len(pd[1].text)):
+        for (place, doc), report in zip(group, det.check_many([d.text for _, d in group])):
             record(place, report, {}, doc.warning)
             got[place] = doc.text
-        pending.clear()
-
-    size = 0
-    for place, item in enumerate(items):
-        if isinstance(item, tuple):
-            out[place] = (_error_record(*item), None)
-            continue
-        try:
-            if item != "-" and os.path.isfile(item) and os.path.getsize(item) > max_bytes:
-                record(place, det.check_chunks(iter_chunks(item, chunk_chars=min(max_bytes, 1 << 22))), {"chunked": True}, None)
-                continue
-            doc = read_input(item, max_bytes)
-        except InputError as e:
-            out[place] = (_error_record(item, e.reason), None)
-            continue
-        pending.append((place, doc))
-        size += len(doc.text)
-        if size >= BATCH_BYTES:
-            flush()
-            size = 0
-    flush()
     if texts is not None:
         texts.extend(got)
     return out

@@ -13,9 +13,10 @@ so a rare word where a common synonym fits, or a word that breaks a frequent col
 ("safety forces" against "security forces"), gets high evidence. Capitalised words (names),
 numbers, anything outside the reverse thesaurus, and words that sit in a three-word phrase
 (with their neighbours or the sentence edge) seen at least ``SETTLED`` times in clean text get
-none (a capitalised sentence opener is scored when a known lower-case word follows it). A logistic token scorer turns the evidence, the
-frequency prior ``log P(c) - log P(w)`` and a few count features (``TOKEN_FEATURES``) into the
-probability that the word was substituted, calibrated on simulated spins of calibration pages.
+none (a capitalised sentence opener is scored when a known lower-case word follows it). A
+logistic token scorer turns the evidence, the frequency prior ``log P(c) - log P(w)`` and a few
+count features (``TOKEN_FEATURES``) into the probability that the word was substituted,
+calibrated on simulated spins of calibration pages.
 
 The engine flags a word whose probability reaches the model's flag threshold; :meth:`ContextModel.ranked`
 orders the replacements of a word, or of two neighbouring flagged words taken together, by the
@@ -358,11 +359,10 @@ class ContextModel:
         ids[~lower] = _UNK
         for k in firsts[~lower[firsts]].tolist():
             ids[k] = get(words[k].lower().replace("’", "'"), _UNK)
-        prev = np.full(n, -1, dtype=np.int64)
-        nxt = np.full(n, -1, dtype=np.int64)
+        from .features import shifted
+
+        prev, nxt = shifted(ids, sentence, -1), shifted(ids, sentence, 1)
         same = sentence[1:] == sentence[:-1]
-        prev[1:] = np.where(same, ids[:-1], -1)
-        nxt[:-1] = np.where(same, ids[1:], -1)
         table.ids, table.prev, table.next = ids, prev, nxt
         n_alt = self.alt_ptr[ids + 1] - self.alt_ptr[ids]
         # a capitalised sentence opener counts when a known lower-case word follows it ("Officers in
@@ -377,10 +377,7 @@ class ContextModel:
         if len(cand) == 0:
             return table
         # the words two before and two after, for the trigram chain through each word
-        prev2 = np.full(n, -1, dtype=np.int64)
-        next2 = np.full(n, -1, dtype=np.int64)
-        prev2[1:] = np.where(same, prev[:-1], -1)
-        next2[:-1] = np.where(same, nxt[1:], -1)
+        prev2, next2 = shifted(ids, sentence, -2), shifted(ids, sentence, 2)
         # in blocks of candidates: each word on its own, so memory stays bounded on any text
         kept = []
         for i in range(0, len(cand), CANDIDATE_BLOCK):

@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .channel import Channel
+from .features import shifted
 from .lm import LanguageModel
 
 __all__ = ["Decision", "decode", "RHO_PRIOR", "EM_ITERATIONS"]
@@ -159,7 +160,6 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     sentence = np.asarray(sentence)
     same = sentence[1:] == sentence[:-1]
     first = np.r_[True, ~same]
-    last = np.r_[~same, True]
     lowered = [w.lower().replace("’", "'") for w in words]
     base = lm.ids(lowered)
     # as context, a capitalised word inside a sentence is a name: unknown to the model
@@ -189,11 +189,7 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     O = np.where(tail, pool.ids[np.maximum(at, 0)], base[P][owner])
     CH = np.where(tail, pool.ch[np.maximum(at, 0)], 0.0)
     # the words as written two before and two after (-1 past the sentence edge)
-    before = np.where(first[P], -1, base[np.maximum(P - 1, 0)])
-    before2 = np.where(first[P] | first[np.maximum(P - 1, 0)], -1, base[np.maximum(P - 2, 0)])
-    after = np.where(last[P], -1, base[np.minimum(P + 1, n - 1)])
-    after2 = np.where(last[P] | last[np.minimum(P + 1, n - 1)], -1, base[np.minimum(P + 2, n - 1)])
-    p2, p1, n1, n2 = before2[owner], before[owner], after[owner], after2[owner]
+    p2, p1, n1, n2 = (shifted(base, sentence, k)[P][owner] for k in (-2, -1, 1, 2))
     left = lm.logp(np.column_stack([p2, p1]), O)
     # the right side reads the word before as written: exact unless that word is a candidate too,
     # where the pair terms of the lattice take over

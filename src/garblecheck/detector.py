@@ -216,17 +216,10 @@ class Detector:
     def check_many(self, texts: Iterable[str], decode: Optional[bool] = None) -> List[Report]:
         """Check several texts; the same results as one at a time, with one pass of each model
         over up to ``BATCH_CHARS`` of text (so memory stays bounded however many are given)."""
+        from .io import batched_by_size
+
         docs = [_require_str(t) for t in texts]
-        out: List[Report] = []
-        group: List[str] = []
-        size = 0
-        for t in docs:
-            if group and size + len(t) > BATCH_CHARS:
-                out += self._check_group(group, decode)
-                group, size = [], 0
-            group.append(t)
-            size += len(t)
-        return out + (self._check_group(group, decode) if group else [])
+        return [r for group in batched_by_size(docs, BATCH_CHARS, len) for r in self._check_group(group, decode)]
 
     def _check_group(self, docs: List[str], decode: Optional[bool]) -> List[Report]:
         analyses = self._analyze(docs)

@@ -203,6 +203,19 @@ def word_ngrams(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, n_max: 
     return b, o, np.bincount(o, minlength=n_sentences).astype(np.float64)
 
 
+def shifted(values: np.ndarray, sentence: np.ndarray, k: int) -> np.ndarray:
+    """Per word, ``values`` of the word ``k`` places on (``-1``: the word before) in the same
+    sentence, -1 past the sentence edge; ``sentence`` gives each word's sentence (a sentence's
+    words are neighbours)."""
+    out = np.full(len(values), -1, dtype=np.int64)
+    n = len(values) - abs(k)
+    if n > 0:
+        run = np.r_[0, np.cumsum(sentence[1:] != sentence[:-1])]  # rises at every sentence edge
+        here, there = (slice(-k, None), slice(None, n)) if k < 0 else (slice(None, n), slice(k, None))
+        out[here] = np.where(run[here] == run[there], values[there], -1)
+    return out
+
+
 WORD_BLOCK = 1 << 17  # words whose n-grams are hashed at once
 
 

@@ -168,6 +168,22 @@ def iter_chunks(path: str, chunk_chars: int = 1 << 22, block_bytes: int = 1 << 2
         raise InputError(path, "empty input")
 
 
+def batched_by_size(items: Iterable[T], limit: int, size: Callable[[T], int]) -> Iterator[List[T]]:
+    """Lists of consecutive items whose ``size`` adds up to at most ``limit`` (an item larger than
+    that is a list of its own), read lazily."""
+    batch: List[T] = []
+    total = 0
+    for item in items:
+        n = size(item)
+        if batch and total + n > limit:
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += n
+    if batch:
+        yield batch
+
+
 def batched(items: Iterable[T], size: int) -> Iterator[List[T]]:
     """Lists of ``size`` consecutive items (the last may be shorter), read lazily."""
     if size < 1:

@@ -21,7 +21,7 @@ which the machine-translation score uses: real MT tends to be grammatical but un
 from __future__ import annotations
 
 from itertools import repeat
-from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -62,11 +62,9 @@ def _fluency_block(lm: LanguageModel, ids: np.ndarray, sentence: np.ndarray, n: 
     out = np.zeros((n, len(FLUENCY_COLUMNS)))
     if not len(ids):
         return out
-    prev = np.full(len(ids), -1, dtype=np.int64)
-    same = sentence[1:] == sentence[:-1]
-    prev[1:] = np.where(same, ids[:-1], -1)
-    prev2 = np.full(len(ids), -1, dtype=np.int64)
-    prev2[1:] = np.where(same, prev[:-1], -1)
+    from .features import shifted
+
+    prev, prev2 = shifted(ids, sentence, -1), shifted(ids, sentence, -2)
     known = ids > 0
     surprisal = -lm.logp(np.column_stack([prev2, prev]), ids)
     pair = known & (prev > 0)
@@ -88,15 +86,29 @@ SPECIALS = ("<unk>", "<s>", "</s>")
 
 
 def _discounts(counts: np.ndarray) -> np.ndarray:
-    """Modified Kneser-Ney discounts [0, D1, D2, D3+] from the count-of-counts of ``counts``."""
+    """Modified Kneser-Ney discounts [0, D1, D2, D3+] from the count-of-counts of ``counts``; fixed
+    ones where the count-of-counts cannot give them (too few counts, or counts that are not a
+    natural sample, such as text repeated to weight it)."""
     n = [int((counts == k).sum()) for k in (1, 2, 3, 4)]
-    if min(n) == 0:
-        return np.array([0.0, 0.5, 1.0, 1.5])
-    y = n[0] / (n[0] + 2 * n[1])
-    d = [1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]]
-    if min(d) <= 0:  # counts that are not a natural sample (text repeated to weight it)
+    d = [0.0]
+    if min(n) > 0:
+        y = n[0] / (n[0] + 2 * n[1])
+        d = [1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]]
+    if min(d) <= 0:
         return np.array([0.0, 0.5, 1.0, 1.5])
     return np.array([0.0] + [min(x, k) for x, k in zip(d, (1, 2, 3))])
+
+
+def _blockwise(fn: Callable[..., np.ndarray], *columns: np.ndarray) -> np.ndarray:
+    """``fn(*columns)`` answered ``QUERY_BLOCK`` rows at a time: the same rows, small temporaries."""
+    return np.concatenate([fn(*(c[i : i + QUERY_BLOCK] for c in columns)) for i in range(0, len(columns[0]), QUERY_BLOCK)])
+
+
+def _edges(p2: np.ndarray, p1: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> Tuple[np.ndarray, ...]:
+    """The two words before and the two after as model ids: -1 before is ``<s>`` (and hides the
+    word before it), -1 after is ``</s>``."""
+    return (np.where((p1 < 0) | (p2 < 0), BOS, p2), np.where(p1 < 0, BOS, p1),
+            np.where(n1 < 0, EOS, n1), np.where(n2 < 0, EOS, n2))
 
 
 def _find_many(tables: Sequence[Tuple[np.ndarray, int]], queries: np.ndarray) -> List[Tuple[np.ndarray, np.ndarray]]:
@@ -240,8 +252,7 @@ class TrigramLM:
     def _bi(self, b: np.ndarray, c: np.ndarray, raw: bool = False) -> np.ndarray:
         """P(c | b): the continuation bigram below the trigram, or with ``raw`` the bigram of raw counts."""
         if len(c) > QUERY_BLOCK:
-            return np.concatenate([self._bi(b[i : i + QUERY_BLOCK], c[i : i + QUERY_BLOCK], raw)
-                                   for i in range(0, len(c), QUERY_BLOCK)])
+            return _blockwise(lambda b_, c_: self._bi(b_, c_, raw), b, c)
         a = self.a
         pos, found = _find(a["k2"], b * self.V + c)
         n = np.where(found, a["c2" if raw else "n2"][pos], 0).astype(np.float64)
@@ -252,9 +263,8 @@ class TrigramLM:
 
     def prob(self, a_: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
         """P(c | a b) for arrays of ids."""
-        if len(c) > QUERY_BLOCK:  # row by row the same; in blocks, the temporaries stay small
-            return np.concatenate([self.prob(a_[i : i + QUERY_BLOCK], b[i : i + QUERY_BLOCK], c[i : i + QUERY_BLOCK])
-                                   for i in range(0, len(c), QUERY_BLOCK)])
+        if len(c) > QUERY_BLOCK:
+            return _blockwise(self.prob, a_, b, c)
         a = self.a
         V = self.V
         (p3, f3), (pos, found) = _find_many([(a["k3"], 1), (a["ab"], V)], (a_ * V + b) * V + c)
@@ -310,19 +320,13 @@ class TrigramLM:
         """log P of ``words`` and of the two words after them, given the two words before:
         ``left`` = (second word before, word before) and ``right`` = (word after, second word
         after), -1 for past the sentence edge. The first edge past the end is ``</s>`` and counts."""
-        p2, p1 = left
-        n1, n2 = right
-        head = [BOS if p1 < 0 or p2 < 0 else p2, BOS if p1 < 0 else p1]
-        tail = [EOS] if n1 < 0 else [n1, EOS] if n2 < 0 else [n1, n2]
-        x = np.array(head + list(words) + tail, dtype=np.int64)
+        a_, b, c, d = (int(x[0]) for x in _edges(*(np.array([v]) for v in (*left, *right))))
+        x = np.array([a_, b, *words, c] + ([d] if right[0] >= 0 else []), dtype=np.int64)
         return float(self._log(self.prob(x[:-2], x[1:-1], x[2:]), x[2:]).sum())
 
     def window(self, p2: np.ndarray, p1: np.ndarray, w: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:
         """:meth:`chain` of one word ``w`` for arrays of windows, row by row."""
-        a_ = np.where((p1 < 0) | (p2 < 0), BOS, p2)
-        b = np.where(p1 < 0, BOS, p1)
-        c = np.where(n1 < 0, EOS, n1)
-        d = np.where(n2 < 0, EOS, n2)
+        a_, b, c, d = _edges(p2, p1, n1, n2)
         out = self._log(self.prob(a_, b, w), w) + self._log(self.prob(b, w, c), c)
         more = n1 >= 0
         if more.any():

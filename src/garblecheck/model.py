@@ -324,27 +324,26 @@ class SpinModel:
             futures = {p: pool.submit(_verified_npz, d, manifest, f"{p}_file", f"{p}_sha256", where) for p in parts}
             read = {p: futures[p].result() for p in parts}
         arrays = read["weights"]
+
+        def parsed(part: str, build: Any) -> Any:
+            """``build`` applied to the arrays of ``part``; malformed arrays are one line naming the file."""
+            try:
+                return build(read[part])
+            except (KeyError, IndexError, ValueError, UnicodeDecodeError) as e:
+                raise ModelError(f"{where}: {manifest[part + '_file']} is malformed ({e})") from None
+
         context = None
         if "context" in read:
             from .context import ContextModel
             from .lm import TrigramLM
 
-            try:
-                lm = TrigramLM.from_arrays(read["lm"])
-            except (KeyError, IndexError, ValueError, UnicodeDecodeError) as e:
-                raise ModelError(f"{where}: {manifest['lm_file']} is malformed ({e})") from None
-            try:
-                context = ContextModel.from_arrays(read["context"], lm)
-            except (KeyError, ValueError, UnicodeDecodeError) as e:
-                raise ModelError(f"{where}: {manifest['context_file']} is malformed ({e})") from None
+            lm = parsed("lm", TrigramLM.from_arrays)
+            context = parsed("context", lambda a: ContextModel.from_arrays(a, lm))
         meaning = None
         if "meaning" in read:
             from .meaning import MeaningModel
 
-            try:
-                meaning = MeaningModel.from_arrays(read["meaning"])
-            except (KeyError, IndexError, ValueError, UnicodeDecodeError) as e:
-                raise ModelError(f"{where}: {manifest['meaning_file']} is malformed ({e})") from None
+            meaning = parsed("meaning", MeaningModel.from_arrays)
         try:
             feat = manifest["featurizer"]
             w = arrays["ngram_weights"]
