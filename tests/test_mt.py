@@ -69,7 +69,7 @@ def test_fluency_counts_unseen_pairs_and_surprisal():
     ctx = ContextModel.build(CLEAN, {}, min_count=1)
     lm = ctx.lm
     table = ctx.table(["The council approved the budget.", "Budget the approved council the."])
-    ids = ctx.lower_ids(table)
+    ids = table.lower
     f = sentence_fluency(lm, ids, table.sentence, 2, ctx.function_words())
     col = dict(zip(FLUENCY_COLUMNS, f.T))
     assert list(col["words"]) == [5, 5] and list(col["pairs"]) == [4, 4]
@@ -77,10 +77,10 @@ def test_fluency_counts_unseen_pairs_and_surprisal():
     assert col["surprisal"][1] > col["surprisal"][0] and col["max_surprisal"][1] > col["max_surprisal"][0]
 
 
-def test_lower_ids_read_capitalised_words_in_lower_case():
+def test_the_table_reads_capitalised_words_in_lower_case():
     ctx = ContextModel.build(CLEAN, {}, min_count=1)
     table = ctx.table(["Reports say The Council met."])
-    ids = ctx.lower_ids(table)
+    ids = table.lower
     assert ids[3] == ctx.index["council"] and table.ids[3] == 0  # "Council" mid-sentence
     assert ids[0] == 0  # "reports" is unknown
 

@@ -77,6 +77,27 @@ def test_sentence_words_equal_the_word_regex_sentence_by_sentence(sentences):
     assert list(zip(index.tolist(), words)) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("abcAB Z'’-\u00e9.\0")), max_size=40), max_size=6),
+       st.lists(st.text(alphabet=st.sampled_from(list("abcz'-")), min_size=1, max_size=16), max_size=30))
+def test_the_word_pass_places_and_keys_every_word_as_the_regex_and_a_dictionary_would(sentences, vocab):
+    """Offsets, capitals and vocabulary ids of :class:`Words` (keys of up to 12 letters, a
+    dictionary beyond) against ``WORDS_RE.finditer`` and ``dict.get`` word by word."""
+    from garblecheck.text import WORDS_RE, Words, key_table
+
+    index = {w: i + 3 for i, w in enumerate(dict.fromkeys(vocab))}
+    words = Words(sentences)
+    starts = [1000 * k for k in range(len(sentences))]
+    found = [(k, m) for k, s in enumerate(sentences) for m in WORDS_RE.finditer(s.replace("\0", " "))]
+    assert words.offsets(range(len(words)), starts) == [(starts[k] + m.start(), starts[k] + m.end()) for k, m in found]
+    assert words[:] == [m.group().replace("’", "'") for _, m in found] == [words[i] for i in range(len(words))]
+    assert words.sentence.tolist() == [k for k, _ in found]
+    assert words.capital.tolist() == [m.group()[0].isupper() for _, m in found]
+    assert words.upper.tolist() == [m.group() != m.group().lower() for _, m in found]
+    ids = words.ids(index, key_table(index), -1)
+    assert ids.tolist() == [index.get(m.group().lower().replace("’", "'"), -1) for _, m in found]
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(["word", "x" * 700, "Stop.", "\n\n", " ", "é", "a,b"]), max_size=60))
 def test_sentences_are_bounded_pieces_of_the_text_in_order(parts):

@@ -112,6 +112,8 @@ class Channel:
             first, second = name.split(" ", 1)
             self._name_by_word.setdefault((0, second), {})[first] = n
             self._name_by_word.setdefault((1, first), {})[second] = n
+        # the words that begin an attested name, and those that end one
+        self._name_ends = {w for i, w in self._name_by_word if i == 1}, {w for i, w in self._name_by_word if i == 0}
         # form -> b"original:tier|..." (each parsed on first use); a path is read on the first lookup,
         # so a page whose names need no link never pays for loading them
         self._links: Optional[Dict[bytes, bytes]] = None if isinstance(links, Path) else links
@@ -197,13 +199,15 @@ class Channel:
 
         out: List[Tuple[int, int, str]] = []
         by_word = self._name_by_word
+        firsts, seconds = self._name_ends
         for m in _NAME_PAIR.finditer(text):
-            if m.group(1) == "The":  # "The White Home": the pair after the article
+            pair = m.groups()
+            if pair[0] == "The":  # "The White Home": the pair after the article
                 m = _NAME_PAIR.match(text, m.start(2))  # type: ignore[assignment]
                 if m is None:
                     continue
-            pair = m.group(1), m.group(2)
-            if (0, pair[1]) not in by_word and (1, pair[0]) not in by_word or " ".join(pair) in self.names:
+                pair = m.groups()
+            if pair[1] not in seconds and pair[0] not in firsts or " ".join(pair) in self.names:
                 continue
             (s1, e2), s2 = m.span(), m.start(2)
             if (s1 and text[s1 - 1].isalpha()) or text[e2 : e2 + 1].isalpha() \
@@ -215,14 +219,16 @@ class Channel:
                 continue
             best: Optional[Tuple[int, int, str]] = None
             for i, word in enumerate(pair):
-                if word in MONTHS:
-                    continue
-                close = self._close(word.lower())
-                real = self._real.get(word.lower(), {})
                 # names that share the other word: is one of them a close original of this word?
-                for repl, n in by_word.get((i, pair[1 - i]), {}).items():
-                    if repl.lower() in close and n >= (NAME_MIN_COUNT_REAL if repl.lower() in real else NAME_MIN_COUNT) \
-                            and (best is None or n > best[0]):
+                names = by_word.get((i, pair[1 - i]))
+                if not names or word in MONTHS:
+                    continue
+                real = self._real.get(word.lower(), {})
+                common = [(repl, n) for repl, n in names.items()
+                          if n >= (NAME_MIN_COUNT_REAL if repl.lower() in real else NAME_MIN_COUNT)]
+                close = self._close(word.lower()) if common else {}
+                for repl, n in common:
+                    if repl.lower() in close and (best is None or n > best[0]):
                         best = (n, i, repl)
             if best is not None:
                 start = s1 if best[1] == 0 else s2
@@ -230,8 +236,10 @@ class Channel:
         if self._month_forms is None:
             forms = {f for table in (self._tier0, self._real) for f, d in table.items()
                      if any(o.capitalize() in MONTHS for o in d)}
-            self._month_forms = re.compile(r"\b(" + "|".join(sorted(f.capitalize() for f in forms) or ["(?!)"])
-                                           + r") ([0-9]{1,2})\b(?![,.]?[0-9])")
+            # each form as its first letter, "no word character before it", the rest: a pattern that
+            # opens with letters lets the regex engine skip ahead to them (a leading \b would not)
+            alts = [re.escape(f[0]) + r"(?<!\w.)" + re.escape(f[1:]) for f in sorted(f.capitalize() for f in forms if f)]
+            self._month_forms = re.compile("(" + "|".join(alts or ["(?!)"]) + r") ([0-9]{1,2})\b(?![,.]?[0-9])")
         for m in self._month_forms.finditer(text):
             months = [o.capitalize() for o in self._close(m.group(1).lower()) if o.capitalize() in MONTHS]
             if months and m.group(1) not in MONTHS:

@@ -25,12 +25,13 @@ gain in ``log P`` of the same trigram chain.
 
 from __future__ import annotations
 
-import re
 from itertools import repeat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from .text import WORDS_RE, Words, key_table
 
 if TYPE_CHECKING:
     from .lm import TrigramLM
@@ -41,8 +42,6 @@ TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "log
                   "log_count_prev_word", "log_count_word_next", "log_count_prev_alternative",
                   "log_count_alternative_next", "unseen_both_sides", "has_prev", "has_next", "log_alternatives")
 
-WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words; ASCII keeps this pass fast
-_RUNS = bytes(c if chr(c).isascii() and (chr(c).isalpha() or chr(c) in "'-\0") else 32 for c in range(256))
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
 WORD_MIN_COUNT = 3  # a lower-case word seen this often in clean text is English, not a name
 CANDIDATE_BLOCK = 1 << 15  # candidate words scored at once (memory, not results)
@@ -52,28 +51,9 @@ _UNK = 0
 
 def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
     """The words (``WORDS_RE``, with ``’`` read as ``'``) of each sentence, flattened, and the
-    sentence index of each word.
-
-    One pass over the sentences joined by NUL (which marks where each one ends): a byte table turns
-    everything but ASCII letters, apostrophes and hyphens into spaces, so ``split`` yields runs that
-    hold the words; the few runs that are not all letters go through ``WORDS_RE``.
-    """
-    joined = "\0".join(sentences)
-    if joined.count("\0") != max(len(sentences) - 1, 0):
-        joined = "\0".join(x.replace("\0", " ") for x in sentences)
-    if not sentences:
-        return [], np.zeros(0, dtype=np.int64)
-    runs = (joined + "\0").replace("’", "'").encode("utf-8").translate(_RUNS).replace(b"\0", b" \0 ").decode("ascii").split()
-    found: List[str] = []
-    keep, split = found.append, found.extend
-    for r in runs:
-        if r.isalpha() or r == "\0":
-            keep(r)
-        else:
-            split(WORDS_RE.findall(r))
-    is_end = np.array([w == "\0" for w in found], dtype=bool)
-    sentence = np.cumsum(is_end)[~is_end]
-    return [w for w in found if w != "\0"], sentence.astype(np.int64)
+    sentence index of each word (:class:`garblecheck.text.Words`)."""
+    words = Words(sentences)
+    return words[:], words.sentence
 
 
 def corpus_words(texts: Iterable[str]) -> Tuple[List[str], np.ndarray, int]:
@@ -107,25 +87,13 @@ class WordTable:
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # vocabulary id per word
     prev: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word before, -1 at an edge
     next: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word after, -1 at an edge
-    words: Sequence[str] = ()  # the words as written
+    words: Words = field(default_factory=lambda: Words([]))  # the words as written
     known: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # found in the vocabulary as written
+    lower: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id read in lower case, 0 where unknown
 
     def offsets(self, words: Sequence[int]) -> List[Tuple[int, int]]:
-        """(start, end) in the text of the given word indices (each sentence read once, up to the
-        last word asked for in it)."""
-        wanted: Dict[int, Dict[int, List[int]]] = {}  # sentence -> word -> places in the answer
-        for place, k in enumerate(words):
-            wanted.setdefault(int(self.sentence[k]), {}).setdefault(int(k), []).append(place)
-        out: List[Tuple[int, int]] = [(0, 0)] * len(words)
-        for j, ks in wanted.items():
-            first, a = int(np.searchsorted(self.sentence, j)), self.starts[j]
-            last = max(ks) - first
-            for i, m in enumerate(WORDS_RE.finditer(self.sentences[j])):
-                for place in ks.get(first + i, ()):
-                    out[place] = (a + m.start(), a + m.end())
-                if i >= last:
-                    break
-        return out
+        """(start, end) in the text of the given word indices."""
+        return self.words.offsets(words, self.starts)
 
     def around(self, first: int, last: int) -> Tuple[Tuple[int, int], Tuple[int, int]]:
         """The ids of the two words before word ``first`` and the two after word ``last`` in its
@@ -165,6 +133,7 @@ class ContextModel:
         self.token_coef: Optional[np.ndarray] = None  # logistic token scorer over TOKEN_FEATURES
         self.token_intercept = 0.0
         self._function: Optional[np.ndarray] = None
+        self._keys: Optional[Tuple[np.ndarray, np.ndarray]] = None  # the vocabulary's word keys (text.key_table)
 
     # -- building -------------------------------------------------------------------------------
 
@@ -238,14 +207,6 @@ class ContextModel:
         pos, found = _find(self.bigram_keys, a * len(self.vocab) + b)
         found &= (a >= 0) & (b >= 0)
         return np.where(found, self.bigram_counts[pos], 0.0) if len(self.bigram_counts) else np.zeros(len(a))
-
-    def lower_ids(self, table: WordTable) -> np.ndarray:
-        """The vocabulary id of every word of ``table`` read in lower case (0 where unknown)."""
-        ids = table.ids.copy()
-        miss = np.flatnonzero(ids == _UNK)
-        get, words = self.index.get, table.words
-        ids[miss] = np.fromiter((get(words[k].lower(), _UNK) for k in miss.tolist()), dtype=np.int64, count=len(miss))
-        return ids
 
     def function_words(self) -> np.ndarray:
         """Per vocabulary id: is it a function word (``garblecheck.synth.STOPWORDS``)?"""
@@ -342,23 +303,24 @@ class ContextModel:
         """Score every word of ``sentences``; neighbours never cross sentences, so the sentences
         of many texts can be scored in one call. ``starts`` place them in their text (for offsets).
         Without ``features`` the table keeps the evidence but not the token scorer's inputs."""
-        words, sentence = sentence_words(sentences)
-        n = len(words)
+        words = Words(sentences)
+        sentence, n = words.sentence, len(words)
         counts = np.bincount(sentence, minlength=len(sentences))
         best = np.full(n, -1, dtype=np.int64)
         table = WordTable(sentences, [0] * len(sentences) if starts is None else starts, sentence,
                           np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n), words=words)
         if n == 0:
             return table
-        get = self.index.get
-        ids = np.fromiter(map(get, words, repeat(-1, n)), dtype=np.int64, count=n)  # the vocabulary is lower case
-        lower = ids >= 0  # found as written: a known lower-case word (names never are)
+        if self._keys is None:
+            self._keys = key_table(self.index)
+        table.lower = words.ids(self.index, self._keys, _UNK)
+        # the vocabulary is lower case: a word with a capital is found only in lower case
+        lower = ~words.upper & (table.lower != _UNK)  # found as written (names never are)
         table.known = lower
         # other words count as unknown, except a sentence's first word ("The", "Officials")
         firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])[counts > 0] if n else np.zeros(0, np.int64)
-        ids[~lower] = _UNK
-        for k in firsts[~lower[firsts]].tolist():
-            ids[k] = get(words[k].lower().replace("’", "'"), _UNK)
+        ids = np.where(lower, table.lower, _UNK)
+        ids[firsts] = table.lower[firsts]
         from .features import shifted
 
         prev, nxt = shifted(ids, sentence, -1), shifted(ids, sentence, 1)

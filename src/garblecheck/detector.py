@@ -274,7 +274,7 @@ class Detector:
             if z_mt is not None:
                 from .lm import sentence_fluency
 
-                lower = model.context.lower_ids(words)
+                lower = words.lower
                 z_mt = z_mt + model.mt_word_logits(lower, words.sentence, len(sentences))
                 fluency = sentence_fluency(self.get_lm(), lower, words.sentence, len(sentences), model.context.function_words())
         for k, a in enumerate(out):
@@ -348,12 +348,13 @@ class Detector:
         """``mt`` flags for names respelt within the text (garblecheck.names), offsets from ``table``."""
         from .names import name_variants, name_words
 
-        words = table.words[lo:hi]
-        unknown = np.flatnonzero(~table.known[lo:hi])  # names are never lower-case vocabulary words
+        words = table.words
+        # names are capitalised and never lower-case vocabulary words
+        unknown = lo + np.flatnonzero(~table.known[lo:hi] & words.capital[lo:hi])
         names = name_words(words, unknown, self.spin_model.context.english)  # type: ignore[union-attr]
-        found = name_variants(words, table.sentence[lo:hi], names)
+        found = name_variants(words, table.sentence, names)
         out = []
-        for (k, suggestion), (start, end) in zip(found, table.offsets([lo + k for k, _ in found])):
+        for (k, suggestion), (start, end) in zip(found, table.offsets([k for k, _ in found])):
             surface = text[start:end]
             if surface.endswith(("'s", "’s")):
                 end -= 2

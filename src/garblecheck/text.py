@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import List, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
+
+import numpy as np
 
 __all__ = [
     "Token",
@@ -18,6 +20,8 @@ __all__ = [
     "count_words",
     "normalize",
     "LineIndex",
+    "Words",
+    "WORD_KEY_CHARS",
 ]
 
 APOSTROPHES = "’‘ʼ′`"
@@ -28,6 +32,7 @@ URL = r"(?:https?://|www\.)[^\s<>\"“”]*[^\s<>\"“”'’.,;:!?)\]]"
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 NUMBER = r"\w*\d(?:\w|[.,:/]\d)*(?:['’\-]\w+)*"
 WORD = r"\w+(?:['’\-]\w+)*"
+WORDS_RE = re.compile(r"[A-Za-z]+(?:['’\-][A-Za-z]+)*")  # English words, as the word pass finds them
 TOKEN_RE = re.compile(f"(?P<url>{URL})|(?P<email>{EMAIL})|(?P<number>{NUMBER})|(?P<word>{WORD})")
 
 # A candidate sentence end: terminal punctuation, closing quotes/brackets, white space, and (looked
@@ -37,8 +42,9 @@ _END_RE = re.compile(
     r"(?P<p>[.!?…]+)[\"”’')\]]*(?P<gap>[ \t\u00a0\u2009\u202f]+)"
     rf"(?={_OPEN}*(?P<next>\S))"
     # sentences a scraper ran together: "the truce began.The din" (a word of 2+ lower-case letters,
-    # the stop, a capitalised word); the split falls between them
-    r"|(?<=[a-z]{2}[.!?])(?P<tight>)(?=(?P<cap>[A-Z])[a-z])"
+    # the stop, a capitalised word); the split falls between them. Both branches open with the stop,
+    # so the regex engine skips ahead to stops instead of trying the look-behind everywhere.
+    r"|[.!?](?<=[a-z]{2}[.!?])(?P<tight>)(?=(?P<cap>[A-Z])[a-z])"
 )
 # Line breaks; a blank line (paragraph break) always ends a sentence.
 _LINE_RE = re.compile(r"\r\n|\r|\n")
@@ -109,8 +115,8 @@ def _split_line(text: str, start: int, end: int, out: List[Span]) -> None:
         if m.end() >= end:
             continue
         if m.group("tight") is not None:  # run together: end after the stop, start at the capital
-            _append(text, s, m.start(), out)
-            s = m.start()
+            _append(text, s, m.end(), out)
+            s = m.end()
             continue
         if m.group("p")[0] == "." and _is_abbreviation(_word_before(text, m.start(), start)):
             continue
@@ -257,3 +263,112 @@ class LineIndex:
             self._starts = [0] + [m.end() for m in re.finditer("\n", self._text)]
         i = bisect_right(self._starts, offset) - 1
         return i + 1, offset - self._starts[i] + 1
+
+
+# -- the word pass --------------------------------------------------------------------------------
+# Words are ASCII letters joined by single apostrophes (' or ’) or hyphens (``context.WORDS_RE``).
+# Each character gets a 5-bit code (a-z: 1-26 in either case, apostrophe 27, hyphen 28, else 0), and
+# a word of up to WORD_KEY_CHARS characters gets an exact 60-bit key: its codes left-aligned in
+# base 32. No code is 0, so the key of a shorter word never equals that of a longer one.
+WORD_KEY_CHARS = 12
+_CODES = np.zeros(129, dtype=np.uint8)  # by code point; 128 stands for all beyond ASCII
+for _c in range(26):
+    _CODES[ord("a") + _c] = _CODES[ord("A") + _c] = _c + 1
+_CODES[ord("'")], _CODES[ord("-")] = 27, 28
+_KEY_BLOCK = 1 << 17  # words keyed at once (bounded temporaries)
+
+
+class Words(Sequence[str]):
+    """The words of some sentences, found for all of them at once on their characters' code points.
+
+    ``start``, ``end``: each word's place in ``joined`` (the sentences joined by NUL);
+    ``sentence``: its sentence; ``sentence_start``: where each sentence starts in ``joined``;
+    ``key``: the exact key of the word read in lower case, -1 for a word longer than
+    ``WORD_KEY_CHARS``; ``upper``: does it hold an upper-case letter; ``capital``: does it start
+    with one. Indexing gives a word as a ``str`` (``’`` read as ``'``), made only when asked for.
+    """
+
+    def __init__(self, sentences: Sequence[str]) -> None:
+        joined = "\0".join(sentences)
+        if joined.count("\0") != max(len(sentences) - 1, 0):  # a NUL inside a sentence: a space there
+            joined = "\0".join(x.replace("\0", " ") for x in sentences)
+        self.joined = joined
+        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        code = _CODES[np.minimum(cp, 128)]
+        code[cp == 0x2019] = 27
+        letter = (code > 0) & (code < 27)
+        word = letter.copy()  # letters, and a joiner between two letters
+        word[1:-1] |= (code[1:-1] > 26) & letter[:-2] & letter[2:]
+        edges = np.flatnonzero(np.diff(word, prepend=False, append=False))
+        self.start, self.end = edges[0::2], edges[1::2]
+        seps = np.flatnonzero(cp == 0)
+        self.sentence = np.searchsorted(seps, self.start).astype(np.int64)
+        self.sentence_start = np.concatenate([[0], seps + 1]).astype(np.int64) if sentences else np.zeros(0, np.int64)
+        is_upper = (cp >= 65) & (cp <= 90)
+        self.capital = is_upper[self.start]
+        # a word's letters are the only letters between its start and the next word's start
+        self.upper = np.logical_or.reduceat(is_upper, self.start) if len(self.start) else np.zeros(0, dtype=bool)
+        self.key = _keys(code, self.start, self.end)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+    @overload
+    def __getitem__(self, k: slice) -> List[str]: ...
+    def __getitem__(self, k: Union[int, slice]) -> Union[str, List[str]]:
+        if isinstance(k, slice):
+            text = self.joined.replace("’", "'")  # one character for one: the offsets hold
+            return [text[a:b] for a, b in zip(self.start[k].tolist(), self.end[k].tolist())]
+        return self.joined[self.start[k] : self.end[k]].replace("’", "'")
+
+    def offsets(self, words: Sequence[int], starts: Sequence[int]) -> List[Tuple[int, int]]:
+        """(start, end) of the given words in their texts, where sentence ``j`` starts at ``starts[j]``."""
+        k = np.asarray(words, dtype=np.int64)
+        shift = np.asarray(starts, dtype=np.int64)[self.sentence[k]] - self.sentence_start[self.sentence[k]]
+        return list(zip((self.start[k] + shift).tolist(), (self.end[k] + shift).tolist()))
+
+    def ids(self, index: Dict[str, int], table: Tuple[np.ndarray, np.ndarray], missing: int) -> np.ndarray:
+        """Vocabulary id of each word read in lower case (``missing`` where unknown); ``table`` is
+        :func:`key_table` of the ``index``."""
+        keys, values = table
+        out = np.full(len(self), missing, dtype=np.int64)
+        short = np.flatnonzero(self.key >= 0)
+        if len(keys):
+            pos = np.minimum(np.searchsorted(keys, self.key[short]), len(keys) - 1)
+            out[short] = np.where(keys[pos] == self.key[short], values[pos], missing)
+        get = index.get
+        for k in np.flatnonzero(self.key < 0).tolist():  # the few long words
+            out[k] = get(self[k].lower(), missing)
+        return out
+
+
+def _keys(code: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The key of each word ``code[start:end]`` (-1 where longer than ``WORD_KEY_CHARS``)."""
+    out = np.full(len(start), -1, dtype=np.int64)
+    padded = np.concatenate([code, np.zeros(WORD_KEY_CHARS, dtype=np.uint8)])
+    for i in range(0, len(start), _KEY_BLOCK):
+        n = (end - start)[i : i + _KEY_BLOCK]
+        short = np.flatnonzero(n <= WORD_KEY_CHARS)
+        a, n = start[i : i + _KEY_BLOCK][short], n[short]
+        key = np.zeros(len(a), dtype=np.int64)
+        for j in range(WORD_KEY_CHARS):
+            c = padded[a + j].astype(np.int64)
+            c[n <= j] = 0
+            key |= c << (5 * (WORD_KEY_CHARS - 1 - j))
+        out[i + short] = key
+    return out
+
+
+def key_table(index: Dict[str, int]) -> Tuple[np.ndarray, np.ndarray]:
+    """The keys of the words of ``index`` that have one (sorted) and their ids, for :meth:`Words.ids`."""
+    vocab = [w for w in index if WORDS_RE.fullmatch(w) and w == w.lower() and "’" not in w]
+    words = Words(vocab)
+    whole = (words.start == words.sentence_start[words.sentence]) & (words.key >= 0)
+    whole &= np.bincount(words.sentence, minlength=len(vocab))[words.sentence] == 1  # one word, all of it
+    whole &= (words.end - words.start) == np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))[words.sentence]
+    keys = words.key[whole]
+    ids = np.fromiter((index[vocab[j]] for j in words.sentence[whole].tolist()), dtype=np.int64, count=int(whole.sum()))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], ids[order]

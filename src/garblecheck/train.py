@@ -633,7 +633,7 @@ def mt_matrix(hasher: CharNgramHasher, context: ContextModel, texts: Sequence[st
     from .features import word_ngram_matrix
 
     table = context.table(texts)
-    words = word_ngram_matrix(context.lower_ids(table), table.sentence, len(texts), cfg.word_n_max, cfg.word_bits)
+    words = word_ngram_matrix(table.lower, table.sentence, len(texts), cfg.word_n_max, cfg.word_bits)
     return sparse.hstack([hasher.transform(texts), words], format="csr")
 
 
