@@ -2,9 +2,10 @@
 """Peak memory of `garblecheck score` on hostile inputs of 10 MB, and on a larger file.
 
 Inputs (written to a temporary folder): 10 MB of news paragraphs; the same news as one line;
-one word repeated on one line; common words in random order with no punctuation at all; and 30 MB
-of news (over the default --max-bytes, so it is scored in bounded chunks). Each is scored in a
-fresh process; its peak resident memory is read from the kernel (ru_maxrss of the child).
+one word repeated on one line; common words in random order with no punctuation at all; the news
+restored (`restore` runs the restorer's decoder over every word); and 30 MB of news (over the
+default --max-bytes, so it is scored in bounded chunks). Each runs in a fresh process; its peak resident memory is read
+from the kernel (ru_maxrss of the child).
 
     python bench/memory.py [--limit-mb 500]
 """
@@ -43,18 +44,19 @@ def main() -> int:
     rng = random.Random(0)
     common = ["the", "market", "said", "officials", "growth", "security", "forces", "month", "of", "in"]
     inputs = {
-        "news paragraphs (10 MB)": news,
-        "news on one line (10 MB)": news.replace("\n", " "),
-        "one word repeated (10 MB)": "buffalo " * (10 * MB // 8),
-        "no punctuation (10 MB)": " ".join(rng.choice(common) for _ in range(10 * MB // 5))[: 10 * MB],
-        "news (30 MB, scored in chunks)": "\n\n".join(corpus(30))[: 30 * MB],
+        "news paragraphs (10 MB)": ("score", news),
+        "news on one line (10 MB)": ("score", news.replace("\n", " ")),
+        "one word repeated (10 MB)": ("score", "buffalo " * (10 * MB // 8)),
+        "no punctuation (10 MB)": ("score", " ".join(rng.choice(common) for _ in range(10 * MB // 5))[: 10 * MB]),
+        "news restored (10 MB)": ("restore", news),
+        "news (30 MB, scored in chunks)": ("score", "\n\n".join(corpus(30))[: 30 * MB]),
     }
     worst = 0.0
     with tempfile.TemporaryDirectory() as d:
-        for name, text in inputs.items():
+        for name, (command, text) in inputs.items():
             f = Path(d) / "input.txt"
             f.write_text(text, encoding="utf-8")
-            peak, secs = _peak_mb(cmd + ["score", "--quiet", str(f)])
+            peak, secs = _peak_mb(cmd + [command, *(["--quiet"] if command == "score" else []), str(f)])
             worst = max(worst, peak)
             print(f"{name:32s} {f.stat().st_size / MB:5.1f} MB: peak {peak:6.0f} MB, {secs:5.1f} s")
     print(f"worst peak {worst:.0f} MB; limit {args.limit_mb:.0f} MB: {'within' if worst <= args.limit_mb else 'OVER'}")

@@ -20,6 +20,8 @@ from __future__ import annotations
 import gzip
 import math
 import re
+
+import numpy as np
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple, Union
@@ -57,46 +59,31 @@ def _rows(path: Path) -> List[List[str]]:
 
 
 class _SortedLines:
-    """``form -> links`` over the lines ``form<TAB>links`` of a file sorted by form: a binary search
-    per form at first (a short text asks for a few), a dictionary once many forms were asked for."""
-
-    DICT_AFTER = 2000
+    """``form -> links`` over the lines ``form<TAB>links`` of a file sorted by form, without a
+    dictionary: the forms sit in one fixed-width numpy byte array, searched by bisection."""
 
     def __init__(self, blob: bytes) -> None:
         self.blob = blob
-        import numpy as np
-
-        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 10)
-        self.starts: List[int] = np.r_[0, ends[ends + 1 < len(blob)] + 1].tolist()
-        self.asked = 0
-        self.table: Optional[Dict[bytes, bytes]] = None
+        b = np.frombuffer(blob, dtype=np.uint8)
+        ends = np.flatnonzero(b == 10)
+        self.starts = np.r_[0, ends[ends + 1 < len(blob)] + 1].astype(np.int64) if len(blob) else np.zeros(0, np.int64)
+        self.ends = np.r_[ends, len(blob)][: len(self.starts)]  # each line's end (its newline)
+        tabs = np.r_[np.flatnonzero(b == 9), len(blob)]
+        self.tabs = np.minimum(tabs[np.searchsorted(tabs, self.starts)], self.ends)  # the line's first tab, else its end
+        width = int((self.tabs - self.starts).max(initial=0)) or 1
+        forms = np.zeros((len(self.starts), width), dtype=np.uint8)
+        for j in range(width):  # the j-th byte of every form (0 past its end)
+            at = self.starts + j
+            inside = np.flatnonzero(at < self.tabs)
+            forms[inside, j] = b[at[inside]]
+        self.forms = forms.view(f"S{width}").ravel()
 
     def get(self, form: bytes) -> Optional[bytes]:
-        if self.table is not None:
-            return self.table.get(form)
-        self.asked += 1
-        if self.asked > self.DICT_AFTER:
-            self.table = dict(line.split(b"\t", 1) for line in self.blob.split(b"\n") if b"\t" in line)
-            return self.table.get(form)
-        lo, hi = 0, len(self.starts)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._line(mid)[0] < form:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == len(self.starts):
+        i = int(np.searchsorted(self.forms, form))
+        if i == len(self.forms) or self.forms[i] != form or b"\0" in form:
             return None
-        key, links = self._line(lo)
-        return links if key == form and links is not None else None
-
-    def _line(self, i: int) -> Tuple[bytes, Optional[bytes]]:
-        """The form of line ``i`` and its links (None on a line without a tab)."""
-        s = self.starts[i]
-        end = self.blob.find(b"\n", s)
-        end = len(self.blob) if end < 0 else end
-        tab = self.blob.find(b"\t", s, end)
-        return (self.blob[s:end], None) if tab < 0 else (self.blob[s:tab], self.blob[tab + 1 : end])
+        tab, end = int(self.tabs[i]), int(self.ends[i])
+        return self.blob[tab + 1 : end] if tab < end else None
 
 
 class Channel:
@@ -121,7 +108,8 @@ class Channel:
         self._tier0 = tier0
         self._real = real  # form -> {original: count}
         self._real_totals = real_totals  # original -> count over all forms
-        self.candidates = lru_cache(maxsize=65536)(self._candidates)  # type: ignore[method-assign]
+        # the decoder keeps what it needs of a form's candidates (decode._Pool), so a small cache serves
+        self.candidates = lru_cache(maxsize=4096)(self._candidates)  # type: ignore[method-assign]
         self._close = lru_cache(maxsize=65536)(self._close)  # type: ignore[method-assign]
 
     @classmethod

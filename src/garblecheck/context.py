@@ -77,16 +77,14 @@ def corpus_words(texts: Iterable[str]) -> Tuple[List[str], np.ndarray, int]:
 class WordTable:
     """The words of some sentences: which have alternatives, their features and best alternative."""
 
-    sentences: Sequence[str]
-    starts: Sequence[int]  # where each sentence starts in its text
+    n_sentences: int
+    starts: np.ndarray  # where each sentence starts in its text
     sentence: np.ndarray  # sentence index of each word
     cand: np.ndarray  # indices of words that have alternatives
     feats: np.ndarray  # one TOKEN_FEATURES row per candidate
     best: np.ndarray  # vocabulary id of the best alternative per word, -1 where none
     evidence: np.ndarray  # per word: probability that it was substituted (0 where no alternative)
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # vocabulary id per word
-    prev: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word before, -1 at an edge
-    next: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id of the word after, -1 at an edge
     words: Words = field(default_factory=lambda: Words([]))  # the words as written
     known: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # found in the vocabulary as written
     lower: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # id read in lower case, 0 where unknown
@@ -106,7 +104,7 @@ class WordTable:
 
     def sentence_max(self) -> np.ndarray:
         """The largest evidence in each sentence (0 for a sentence without words)."""
-        out = np.zeros(len(self.sentences))
+        out = np.zeros(self.n_sentences)
         if len(self.sentence):  # words come sentence by sentence: reduce over each run
             firsts = np.flatnonzero(np.r_[True, self.sentence[1:] != self.sentence[:-1]])
             out[self.sentence[firsts]] = np.maximum.reduceat(self.evidence, firsts)
@@ -307,7 +305,8 @@ class ContextModel:
         sentence, n = words.sentence, len(words)
         counts = np.bincount(sentence, minlength=len(sentences))
         best = np.full(n, -1, dtype=np.int64)
-        table = WordTable(sentences, [0] * len(sentences) if starts is None else starts, sentence,
+        at = np.zeros(len(sentences), dtype=np.int64) if starts is None else np.asarray(starts, dtype=np.int64)
+        table = WordTable(len(sentences), at, sentence,
                           np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n), words=words)
         if n == 0:
             return table
@@ -325,7 +324,7 @@ class ContextModel:
 
         prev, nxt = shifted(ids, sentence, -1), shifted(ids, sentence, 1)
         same = sentence[1:] == sentence[:-1]
-        table.ids, table.prev, table.next = ids, prev, nxt
+        table.ids = ids
         n_alt = self.alt_ptr[ids + 1] - self.alt_ptr[ids]
         # a capitalised sentence opener counts when a known lower-case word follows it ("Officers in
         # Islamabad"); before a capitalised word it may begin a name ("Safety Harbor")

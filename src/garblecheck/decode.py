@@ -78,23 +78,37 @@ def _lse(x: np.ndarray, axis: int) -> np.ndarray:
     return (m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))).squeeze(axis)
 
 
+STEP_BLOCK = 1 << 13  # lattice rows walked at once (memory, not results)
+CANDIDATE_BLOCK = 1 << 15  # candidate words whose options are scored at once (memory, not results)
+
+
+def _blocks(idx: np.ndarray) -> List[np.ndarray]:
+    return [idx[i : i + STEP_BLOCK] for i in range(0, len(idx), STEP_BLOCK)]
+
+
 class _Lattice:
     """The candidate words of a document as padded arrays: row ``i`` holds the options of the
-    ``i``-th candidate (column 0 the word as written, then originals; ``NEG`` pads), ``pair[i]``
-    the language-model scores from the options of ``i`` to those of ``i + 1`` where they are
-    neighbours. Chains are walked a step at a time for all runs at once."""
+    ``i``-th candidate (column 0 the word as written, then originals; ``NEG`` pads); for the rows
+    ``i`` that are ``linked`` to the next, ``pair`` holds (in their order) the language-model
+    scores from the options of ``i`` to those of ``i + 1``. Chains are walked a step at a time
+    for all runs at once, in blocks of rows."""
 
     def __init__(self, unary: np.ndarray, channel: np.ndarray, pair: np.ndarray, linked: np.ndarray) -> None:
-        self.unary, self.channel, self.pair = unary, channel, pair
+        self.unary, self.channel, self._pair = unary, channel, pair
         C = len(unary)
+        self._pair_row = np.cumsum(linked) - 1  # row i's place in ``pair`` (where linked)
         starts = np.r_[True, ~linked[:-1]] if C else np.zeros(0, dtype=bool)
         run = np.cumsum(starts) - 1
         first = np.flatnonzero(starts)
         self.step = np.arange(C) - first[run]  # position in the run
         ends = np.flatnonzero(~linked)
         self.to_end = ends[run] - np.arange(C)  # words left before the run ends
-        self.forward_steps = [np.flatnonzero(self.step == t) for t in range(1, int(self.step.max(initial=0)) + 1)]
-        self.backward_steps = [np.flatnonzero(self.to_end == d) for d in range(1, int(self.to_end.max(initial=0)) + 1)]
+        self.forward_steps = [b for t in range(1, int(self.step.max(initial=0)) + 1) for b in _blocks(np.flatnonzero(self.step == t))]
+        self.backward_steps = [b for d in range(1, int(self.to_end.max(initial=0)) + 1) for b in _blocks(np.flatnonzero(self.to_end == d))]
+
+    def pair(self, rows: np.ndarray) -> np.ndarray:
+        """The pair scores from linked ``rows`` to the rows after them."""
+        return self._pair[self._pair_row[rows]]
 
     def scores(self, rate: Any) -> np.ndarray:
         """Unary scores at a substitution rate (one for all rows, or one per row)."""
@@ -108,10 +122,10 @@ class _Lattice:
         """Forward-backward: the posterior of every option."""
         alpha = score.copy()
         for idx in self.forward_steps:
-            alpha[idx] = _lse(alpha[idx - 1][:, :, None] + self.pair[idx - 1], 1) + score[idx]
+            alpha[idx] = _lse(alpha[idx - 1][:, :, None] + self.pair(idx - 1), 1) + score[idx]
         beta = np.zeros_like(score)
         for idx in self.backward_steps:
-            beta[idx] = _lse(self.pair[idx] + (score[idx + 1] + beta[idx + 1])[:, None, :], 2)
+            beta[idx] = _lse(self.pair(idx) + (score[idx + 1] + beta[idx + 1])[:, None, :], 2)
         x = alpha + beta
         x = np.exp(x - x.max(axis=1, keepdims=True))
         return x / x.sum(axis=1, keepdims=True)
@@ -121,7 +135,7 @@ class _Lattice:
         delta = score.copy()
         back = np.zeros(score.shape, dtype=np.int64)
         for idx in self.forward_steps:
-            t = delta[idx - 1][:, :, None] + self.pair[idx - 1]
+            t = delta[idx - 1][:, :, None] + self.pair(idx - 1)
             back[idx] = t.argmax(axis=1)
             delta[idx] = t.max(axis=1) + score[idx]
         choice = np.where(self.to_end == 0, delta.argmax(axis=1), 0)
@@ -176,39 +190,24 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
         pool = cache["pool"] = _Pool(lm, channel)
     cands = np.flatnonzero(ok)
     slots = pool.slots([lowered[k] for k in cands.tolist()])
+    del lowered
     has = pool.size[slots] > 0
     P, slots = cands[has], slots[has]
     if not len(P):
         return [], nothing
-    sizes = pool.size[slots]
-    heads = np.cumsum(sizes + 1) - (sizes + 1)  # where each candidate's options start
-    owner = np.repeat(np.arange(len(P)), sizes + 1)
-    col = np.arange(int((sizes + 1).sum())) - np.repeat(heads, sizes + 1)
-    at = pool.start[slots][owner] + col - 1  # index of each original in the pool (col > 0)
-    tail = col > 0
-    O = np.where(tail, pool.ids[np.maximum(at, 0)], base[P][owner])
-    CH = np.where(tail, pool.ch[np.maximum(at, 0)], 0.0)
-    # the words as written two before and two after (-1 past the sentence edge)
-    p2, p1, n1, n2 = (shifted(base, sentence, k)[P][owner] for k in (-2, -1, 1, 2))
-    left = lm.logp(np.column_stack([p2, p1]), O)
-    # the right side reads the word before as written: exact unless that word is a candidate too,
-    # where the pair terms of the lattice take over
-    right = np.where(n1 >= 0, lm.logp(np.column_stack([p1, O]), np.maximum(n1, 0)), 0.0) \
-        + np.where((n1 >= 0) & (n2 >= 0), lm.logp(np.column_stack([O, np.maximum(n1, 0)]), np.maximum(n2, 0)), 0.0)
-    # how well each option fits between the words as written
-    local = lm_weight * (left + right) + CH
-    # a word none of whose originals comes within DROP_MARGIN of it is kept without a decision
-    best_alt = np.maximum.reduceat(np.where(col == 0, NEG, local), heads)
-    alive = best_alt - local[heads] > -DROP_MARGIN
     N = np.bincount(doc[P], minlength=D)  # every candidate counts for the rate; the dropped ones as kept
+    around = [shifted(base, sentence, k) for k in (-2, -1, 1, 2)]
+    # in blocks of candidates, so the options of a long text never sit in memory all at once
+    parts = [_options(lm, pool, base, around, P[i : i + CANDIDATE_BLOCK], slots[i : i + CANDIDATE_BLOCK], lm_weight)
+             for i in range(0, len(P), CANDIDATE_BLOCK)]
+    alive = np.concatenate([part[0] for part in parts])
     if not alive.any():
         return [], nothing
-    if not alive.all():
-        flat = alive[owner]
-        P, sizes, slots = P[alive], sizes[alive], slots[alive]
-        O, CH, left, right, col = O[flat], CH[flat], left[flat], right[flat], col[flat]
-        heads = np.cumsum(sizes + 1) - (sizes + 1)
-        owner = np.repeat(np.arange(len(P)), sizes + 1)
+    O, CH, left, right, col = (np.concatenate([part[j] for part in parts]) for j in range(1, 6))
+    del parts  # (memory: the arrays below are built from these, and each is let go once used)
+    P, slots = P[alive], slots[alive]
+    sizes = pool.size[slots]
+    owner = np.repeat(np.arange(len(P)), sizes + 1)
     C, K = len(P), int(sizes.max() + 1)
     ids = np.zeros((C, K), dtype=np.int64)
     names = np.full((C, K), -1, dtype=np.int64)  # column of the option in its candidate's list
@@ -217,17 +216,21 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     lm_right = np.zeros((C, K))
     ids[owner, col], names[owner, col], chan[owner, col] = O, col, CH
     lm_left[owner, col], lm_right[owner, col] = left, right
+    del O, CH, left, right, col, owner
     linked = np.r_[(P[1:] == P[:-1] + 1) & ~first[P[1:]], False]
     # unary language-model terms: the left bigram on a run's first word, the right on its last
     unary = lm_weight * (np.where(np.r_[True, ~linked[:-1]][:, None], lm_left, 0.0)
                          + np.where(~linked[:, None], lm_right, 0.0))
     unary[chan <= NEG] = NEG
-    pair = np.zeros((C, K, K))
+    del lm_left, lm_right
     li = np.flatnonzero(linked)
-    if len(li):
-        a = np.repeat(ids[li], K, axis=1).ravel()
-        b = np.tile(ids[li + 1], (1, K)).ravel()
-        pair[li] = lm_weight * lm.logp(a[:, None], b).reshape(len(li), K, K)
+    pair = np.zeros((len(li), K, K))
+    for at in range(0, len(li), STEP_BLOCK):
+        block = li[at : at + STEP_BLOCK]
+        a = np.repeat(ids[block], K, axis=1).ravel()
+        b = np.tile(ids[block + 1], (1, K)).ravel()
+        pair[at : at + len(block)] = lm_weight * lm.logp(a[:, None], b).reshape(len(block), K, K)
+    del ids
     lattice = _Lattice(unary, chan, pair, linked)
 
     dP = doc[P]
@@ -257,6 +260,36 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
         out.append(Decision(int(P[i]), tuple(alts[names[i, j] - 1] for j in js), tuple(float(post[i, j]) for j in js),
                             float(post[i, 0]), None if chosen <= 0 else alts[chosen - 1]))
     return out, rho_out
+
+
+def _options(lm: LanguageModel, pool: "_Pool", base: np.ndarray, around: Sequence[np.ndarray], P: np.ndarray,
+             slots: np.ndarray, lm_weight: float) -> Tuple[np.ndarray, ...]:
+    """For candidate words ``P`` (their forms in the ``pool`` at ``slots``): which are worth a
+    place in the lattice (an original within ``DROP_MARGIN`` of the word), and for the options of
+    those (the word as written in column 0, then its originals): vocabulary ids, channel scores,
+    language-model scores on the left and on the right, and columns."""
+    sizes = pool.size[slots]
+    heads = np.cumsum(sizes + 1) - (sizes + 1)  # where each candidate's options start
+    owner = np.repeat(np.arange(len(P)), sizes + 1)
+    col = np.arange(int((sizes + 1).sum())) - np.repeat(heads, sizes + 1)
+    at = pool.start[slots][owner] + col - 1  # index of each original in the pool (col > 0)
+    tail = col > 0
+    O = np.where(tail, pool.ids[np.maximum(at, 0)], base[P][owner])
+    CH = np.where(tail, pool.ch[np.maximum(at, 0)], 0.0)
+    # the words as written two before and two after (-1 past the sentence edge)
+    p2, p1, n1, n2 = (a[P][owner] for a in around)
+    left = lm.logp(np.column_stack([p2, p1]), O)
+    # the right side reads the word before as written: exact unless that word is a candidate too,
+    # where the pair terms of the lattice take over
+    right = np.where(n1 >= 0, lm.logp(np.column_stack([p1, O]), np.maximum(n1, 0)), 0.0) \
+        + np.where((n1 >= 0) & (n2 >= 0), lm.logp(np.column_stack([O, np.maximum(n1, 0)]), np.maximum(n2, 0)), 0.0)
+    # how well each option fits between the words as written
+    local = lm_weight * (left + right) + CH
+    # a word none of whose originals comes within DROP_MARGIN of it is kept without a decision
+    best_alt = np.maximum.reduceat(np.where(col == 0, NEG, local), heads)
+    alive = best_alt - local[heads] > -DROP_MARGIN
+    flat = alive[owner]
+    return alive, O[flat], CH[flat], left[flat], right[flat], col[flat]
 
 
 class _Pool:

@@ -66,6 +66,24 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
 
 
 BATCH_CHARS = 1 << 20  # check_many analyses texts together up to this many characters
+DECODE_WORDS = 1 << 17  # the decoder takes at most about this many words at once
+
+
+def _pieces(d: int, a: "_Analysis", size: int) -> List[Tuple[int, int, int, int, int]]:
+    """Text ``d`` (analysis ``a``) in pieces of whole sentences of about ``size`` words (one piece
+    for a shorter text): ``(d, first word, end word, first sentence, end sentence)``, words in the
+    word table, sentences in the text; every sentence of the text is in one piece."""
+    table, lo, hi, first = a.words
+    n = len(a.spans)
+    if n == 0:
+        return [(d, lo, hi, 0, 0)]
+    counts = np.bincount(table.sentence[lo:hi] - first, minlength=n)
+    before = np.cumsum(counts) - counts  # words of the text before each sentence
+    piece = before // size
+    cuts = np.flatnonzero(np.diff(piece)) + 1  # sentences that open a new piece
+    j = np.r_[0, cuts, n].tolist()
+    w = (lo + np.r_[before[j[:-1]], hi - lo]).tolist()
+    return [(d, w[i], w[i + 1], j[i], j[i + 1]) for i in range(len(j) - 1)]
 
 
 def _overlaps(start: int, end: int, others: Iterable[Flag]) -> bool:
@@ -416,29 +434,46 @@ class Detector:
 
     def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"]) -> List[List[Flag]]:
         """Flags from decoding the texts with the language model and the spinner channel
-        (:mod:`garblecheck.decode`), all in one pass: each word whose chosen original reaches
-        ``CHANNEL_FLAG_MIN``. Each text keeps its own substitution rate."""
+        (:mod:`garblecheck.decode`): each word whose chosen original reaches ``CHANNEL_FLAG_MIN``.
+        Each text keeps its own substitution rate; a text of more than ``DECODE_WORDS`` words is
+        decoded in pieces of whole sentences of about that many words, each with its own rate, and
+        texts are decoded together up to that many words (memory stays bounded)."""
+        out: List[List[Flag]] = [[] for _ in analyses]
+        group: List[Tuple[int, int, int, int, int]] = []
+        size = 0
+        for piece in (p for d, a in enumerate(analyses) for p in _pieces(d, a, DECODE_WORDS)):
+            if group and size + piece[2] - piece[1] > DECODE_WORDS:
+                self._decode(texts, analyses, group, out)
+                group, size = [], 0
+            group.append(piece)
+            size += piece[2] - piece[1]
+        if group:
+            self._decode(texts, analyses, group, out)
+        return out
+
+    def _decode(self, texts: Sequence[str], analyses: Sequence["_Analysis"], pieces: Sequence[Tuple[int, int, int, int, int]],
+                out: List[List[Flag]]) -> None:
+        """Decode the ``pieces`` (:func:`_pieces`) in one pass; their flags go to ``out[text]``."""
         from .decode import decode
 
-        if not texts:
-            return []
         lm = self.get_lm()
         table = analyses[0].words[0]  # one word table holds the sentences of every text of the batch
-        ranges = [(a.words[1], a.words[2]) for a in analyses]
-        index = np.concatenate([np.arange(lo, hi) for lo, hi in ranges])  # table word of each decoded word
-        doc = np.repeat(np.arange(len(analyses)), [hi - lo for lo, hi in ranges])
+        index = np.concatenate([np.arange(lo, hi) for _, lo, hi, _, _ in pieces])  # table word of each decoded word
+        doc = np.repeat(np.arange(len(pieces)), [hi - lo for _, lo, hi, _, _ in pieces])  # its piece
         sentence = table.sentence[index]
         skip = np.zeros(len(index), dtype=bool)
         fixed: Dict[int, int] = {}
-        known = np.zeros(len(analyses))
+        known = np.zeros(len(pieces))
         at = 0
-        for d, ((lo, hi), a) in enumerate(zip(ranges, analyses)):
+        for p, (d, lo, hi, j0, j1) in enumerate(pieces):
+            a = analyses[d]
             first_sentence = a.words[3]
             local = table.sentence[lo:hi]
-            for j, fl in enumerate(a.flags):  # words under a lexicon flag: read as its replacement
+            for j in range(j0, j1):  # words under a lexicon flag: read as its replacement
+                fl = a.flags[j]
                 if not fl:
                     continue
-                ks = np.flatnonzero(local == first_sentence + j)
+                ks = np.arange(*np.searchsorted(local, [first_sentence + j, first_sentence + j + 1]))
                 spans = table.offsets((lo + ks).tolist())
                 for f in fl:
                     inside = [at + int(k) for k, (s, e) in zip(ks, spans) if s < f.end and f.start < e]
@@ -446,15 +481,15 @@ class Detector:
                     repl = f.suggestions[0].lower().split() if f.suggestions else []
                     if len(repl) == len(inside):
                         fixed.update(zip(inside, lm.ids(repl).tolist()))
-                    known[d] += f.kind == "spin"
+                    known[p] += f.kind == "spin"
             at += hi - lo
-        words = [w for lo, hi in ranges for w in table.words[lo:hi]]
+        words = [w for _, lo, hi, _, _ in pieces for w in table.words[lo:hi]]
         decisions, _ = decode(lm, self.get_channel(), words, sentence, skip, fixed, known=known,
                               cache=self._options, doc=doc)
+        del words
         chosen = [x for x in decisions if x.chosen is not None and x.confidence >= CHANNEL_FLAG_MIN]
-        out: List[List[Flag]] = [[] for _ in analyses]
         for x, (start, end) in zip(chosen, table.offsets([int(index[x.word]) for x in chosen])):
-            d = int(doc[x.word])
+            d = pieces[int(doc[x.word])][0]
             text = texts[d]
             surface = text[start:end]
             if normalize(surface) in self.lexicon.ignore:
@@ -465,7 +500,6 @@ class Detector:
                                suggestions=tuple(match_case(surface, o) for o in [x.chosen, *alts]),
                                kind="spin", confidence=round(x.confidence, 4),
                                rule="channel:word", line=line, col=col))
-        return out
 
     def _name_flags_spun(self, text: str, a: "_Analysis", flags: Sequence[Flag]) -> List[Flag]:
         """Flags for names the spinner mangled ("White Home" -> "White House"), which restoration

@@ -92,12 +92,21 @@ def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence
     e = np.zeros(0) if ctx_evidence is None else np.asarray(ctx_evidence, dtype=np.float64)
     m = np.zeros(0) if ctx_max is None else np.asarray(ctx_max, dtype=np.float64)
     per100 = 100.0 / (n_words + 50)
-    top_e = (np.partition(e, -5)[-5:] if e.size > 5 else e) if e.size else np.zeros(1)
+    top_e = _top(e, 5) if e.size else np.zeros(1)
     return np.array(_top_stats(z) + [
         e.sum() * per100, (e > 0.5).sum() * per100, (e > 0.8).sum() * per100, top_e.mean(),
         float((m > 0.5).mean()) if m.size else 0.0,
         lexicon_score,
     ])
+
+
+def _top(e: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` largest of the non-negative ``e`` in ascending order (a shorter ``e`` as it is).
+    The many zeros of an evidence array are left out first: ``np.partition`` is slow on ties."""
+    if e.size <= k:
+        return e
+    nz = e[e > 0]
+    return np.sort(np.partition(nz, -k)[-k:]) if nz.size > k else np.concatenate([np.zeros(k - nz.size), np.sort(nz)])
 
 
 def _top_stats(z: np.ndarray) -> list:

@@ -271,11 +271,28 @@ class LineIndex:
 # a word of up to WORD_KEY_CHARS characters gets an exact 60-bit key: its codes left-aligned in
 # base 32. No code is 0, so the key of a shorter word never equals that of a longer one.
 WORD_KEY_CHARS = 12
-_CODES = np.zeros(129, dtype=np.uint8)  # by code point; 128 stands for all beyond ASCII
+_NUL = 31  # the code of NUL, which joins sentences
+_CODES = np.zeros(129, dtype=np.uint8)  # by code point (128: all beyond ASCII); 32 added for a capital
 for _c in range(26):
-    _CODES[ord("a") + _c] = _CODES[ord("A") + _c] = _c + 1
-_CODES[ord("'")], _CODES[ord("-")] = 27, 28
+    _CODES[ord("a") + _c], _CODES[ord("A") + _c] = _c + 1, _c + 33
+_CODES[ord("'")], _CODES[ord("-")], _CODES[0] = 27, 28, _NUL
 _KEY_BLOCK = 1 << 17  # words keyed at once (bounded temporaries)
+_CHAR_BLOCK = 1 << 20  # characters coded at once
+
+
+def _classes(text: str) -> np.ndarray:
+    """The code of every character of ``text`` (``_CODES``; ``’`` is an apostrophe), a block at a time."""
+    ascii_ = text.isascii()
+    cp = np.frombuffer(text.encode("ascii") if ascii_ else text.encode("utf-32-le", "surrogatepass"),
+                       dtype=np.uint8 if ascii_ else np.uint32)
+    out = np.empty(len(cp), dtype=np.uint8)
+    for i in range(0, len(cp), _CHAR_BLOCK):
+        c = cp[i : i + _CHAR_BLOCK]
+        block = out[i : i + _CHAR_BLOCK]
+        block[:] = _CODES[np.minimum(c, 128)]
+        if not ascii_:
+            block[c == 0x2019] = 27
+    return out
 
 
 class Words(Sequence[str]):
@@ -293,18 +310,18 @@ class Words(Sequence[str]):
         if joined.count("\0") != max(len(sentences) - 1, 0):  # a NUL inside a sentence: a space there
             joined = "\0".join(x.replace("\0", " ") for x in sentences)
         self.joined = joined
-        cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        code = _CODES[np.minimum(cp, 128)]
-        code[cp == 0x2019] = 27
+        code = _classes(joined)
+        is_upper = code >= 32
+        np.bitwise_and(code, 31, out=code)
         letter = (code > 0) & (code < 27)
         word = letter.copy()  # letters, and a joiner between two letters
-        word[1:-1] |= (code[1:-1] > 26) & letter[:-2] & letter[2:]
+        word[1:-1] |= ((code[1:-1] == 27) | (code[1:-1] == 28)) & letter[:-2] & letter[2:]
         edges = np.flatnonzero(np.diff(word, prepend=False, append=False))
+        del letter, word
         self.start, self.end = edges[0::2], edges[1::2]
-        seps = np.flatnonzero(cp == 0)
+        seps = np.flatnonzero(code == _NUL)
         self.sentence = np.searchsorted(seps, self.start).astype(np.int64)
         self.sentence_start = np.concatenate([[0], seps + 1]).astype(np.int64) if sentences else np.zeros(0, np.int64)
-        is_upper = (cp >= 65) & (cp <= 90)
         self.capital = is_upper[self.start]
         # a word's letters are the only letters between its start and the next word's start
         self.upper = np.logical_or.reduceat(is_upper, self.start) if len(self.start) else np.zeros(0, dtype=bool)
