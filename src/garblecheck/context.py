@@ -77,7 +77,7 @@ def corpus_words(texts: Iterable[str]) -> Tuple[List[str], np.ndarray, int]:
 class WordTable:
     """The words of some sentences: which have alternatives, their features and best alternative."""
 
-    n_sentences: int
+    n_sentences: int  # sentences scored (some may have no words)
     starts: np.ndarray  # where each sentence starts in its text
     sentence: np.ndarray  # sentence index of each word
     cand: np.ndarray  # indices of words that have alternatives

@@ -2,6 +2,8 @@
 
 Nothing here copies or normalises the input; every span is ``text[start:end]`` of the string
 the caller passed, so offsets survive CRLF, curly quotes, non-breaking spaces and the like.
+:class:`Words` finds the English words of many sentences at once in numpy, with their vocabulary
+ids, for the context model, the language model and the name checks.
 """
 
 from __future__ import annotations
@@ -266,10 +268,11 @@ class LineIndex:
 
 
 # -- the word pass --------------------------------------------------------------------------------
-# Words are ASCII letters joined by single apostrophes (' or ’) or hyphens (``context.WORDS_RE``).
-# Each character gets a 5-bit code (a-z: 1-26 in either case, apostrophe 27, hyphen 28, else 0), and
-# a word of up to WORD_KEY_CHARS characters gets an exact 60-bit key: its codes left-aligned in
-# base 32. No code is 0, so the key of a shorter word never equals that of a longer one.
+# Words are ASCII letters joined by single apostrophes (' or ’) or hyphens (``WORDS_RE``). Each
+# character gets a 5-bit code (a-z: 1-26 in either case, apostrophe 27, hyphen 28, NUL 31, else 0;
+# 32 more for a capital, taken off once read), and a word of up to WORD_KEY_CHARS characters gets
+# an exact 60-bit key: its codes left-aligned in base 32. No code in a word is 0, so the key of a
+# shorter word never equals that of a longer one.
 WORD_KEY_CHARS = 12
 _NUL = 31  # the code of NUL, which joins sentences
 _CODES = np.zeros(129, dtype=np.uint8)  # by code point (128: all beyond ASCII); 32 added for a capital
