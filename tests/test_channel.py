@@ -142,13 +142,15 @@ def test_forward_backward_and_viterbi_match_brute_force(n, k, data):
 
 @settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text("abcé'-", min_size=1, max_size=6), st.text("xyz:|0123", max_size=8), max_size=30),
-       st.lists(st.text("abcé'-\0", max_size=8), max_size=10), st.sets(st.text("abcé'-", min_size=1, max_size=6), max_size=5))
-def test_the_sorted_link_table_answers_as_a_dictionary(table, asked, bare):
+       st.lists(st.text("abcé'-\0", max_size=8), max_size=10), st.sets(st.text("abcé'-", min_size=1, max_size=6), max_size=5),
+       st.integers(0, 40))
+def test_the_sorted_link_table_answers_as_a_dictionary(table, asked, bare, switch):
     from garblecheck.channel import _SortedLines
 
     raw = {k.encode(): v.encode() for k, v in table.items()}
     lines_ = [k + b"\t" + v for k, v in raw.items()] + [k.encode() for k in bare if k not in table]  # a line without links
     blob = b"\n".join(sorted(lines_, key=lambda x: x.split(b"\t")[0])) + (b"\n" if lines_ else b"")
     lines = _SortedLines(blob)
+    lines.ARRAY_AFTER = switch  # the binary search over lines first, then over the byte array
     for form in [*table, *asked, *bare]:
         assert lines.get(form.encode()) == raw.get(form.encode())

@@ -60,15 +60,30 @@ def _rows(path: Path) -> List[List[str]]:
 
 class _SortedLines:
     """``form -> links`` over the lines ``form<TAB>links`` of a file sorted by form, without a
-    dictionary: the forms sit in one fixed-width numpy byte array, searched by bisection."""
+    dictionary: a binary search over the lines at first (a short text asks for a few forms), then,
+    once many were asked for, over the forms gathered into one fixed-width numpy byte array."""
+
+    ARRAY_AFTER = 5000  # lookups: about where building the array costs what the searches over lines cost
 
     def __init__(self, blob: bytes) -> None:
         self.blob = blob
-        b = np.frombuffer(blob, dtype=np.uint8)
-        ends = np.flatnonzero(b == 10)
+        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 10)
         self.starts = np.r_[0, ends[ends + 1 < len(blob)] + 1].astype(np.int64) if len(blob) else np.zeros(0, np.int64)
         self.ends = np.r_[ends, len(blob)][: len(self.starts)]  # each line's end (its newline)
-        tabs = np.r_[np.flatnonzero(b == 9), len(blob)]
+        self._starts: List[int] = self.starts.tolist()
+        self.asked = 0
+        self.forms: Optional[np.ndarray] = None
+
+    def _form(self, i: int) -> Tuple[bytes, int]:
+        """The form of line ``i`` and where it ends (its tab, or the line's end)."""
+        s, e = self._starts[i], int(self.ends[i])
+        tab = self.blob.find(b"\t", s, e)
+        tab = e if tab < 0 else tab
+        return self.blob[s:tab], tab
+
+    def _gather(self) -> None:
+        b = np.frombuffer(self.blob, dtype=np.uint8)
+        tabs = np.r_[np.flatnonzero(b == 9), len(self.blob)]
         self.tabs = np.minimum(tabs[np.searchsorted(tabs, self.starts)], self.ends)  # the line's first tab, else its end
         width = int((self.tabs - self.starts).max(initial=0)) or 1
         forms = np.zeros((len(self.starts), width), dtype=np.uint8)
@@ -79,10 +94,31 @@ class _SortedLines:
         self.forms = forms.view(f"S{width}").ravel()
 
     def get(self, form: bytes) -> Optional[bytes]:
-        i = int(np.searchsorted(self.forms, form))
-        if i == len(self.forms) or self.forms[i] != form or b"\0" in form:
+        if b"\0" in form:  # (no form holds one; the byte array would read it as padding)
             return None
-        tab, end = int(self.tabs[i]), int(self.ends[i])
+        self.asked += 1
+        if self.forms is None and self.asked > self.ARRAY_AFTER:
+            self._gather()
+        if self.forms is not None:
+            i = int(np.searchsorted(self.forms, form))
+            if i == len(self.forms) or self.forms[i] != form:
+                return None
+            tab = int(self.tabs[i])
+        else:
+            lo, hi = 0, len(self._starts)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self._form(mid)[0] < form:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == len(self._starts):
+                return None
+            i = lo
+            key, tab = self._form(i)
+            if key != form:
+                return None
+        end = int(self.ends[i])
         return self.blob[tab + 1 : end] if tab < end else None
 
 

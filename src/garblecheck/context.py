@@ -45,6 +45,7 @@ TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "log
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
 WORD_MIN_COUNT = 3  # a lower-case word seen this often in clean text is English, not a name
 CANDIDATE_BLOCK = 1 << 15  # candidate words scored at once (memory, not results)
+KEYS_AFTER = 2000  # words in one table before the vocabulary's keys are worth building (a short text looks words up)
 SETTLED = 2  # a word whose trigram with both neighbours (or the sentence edge) was seen this often is not scored
 _UNK = 0
 
@@ -310,7 +311,7 @@ class ContextModel:
                           np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n), words=words)
         if n == 0:
             return table
-        if self._keys is None:
+        if self._keys is None and n > KEYS_AFTER:
             self._keys = key_table(self.index)
         table.lower = words.ids(self.index, self._keys, _UNK)
         # the vocabulary is lower case: a word with a capital is found only in lower case

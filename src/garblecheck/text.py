@@ -349,16 +349,18 @@ class Words(Sequence[str]):
         shift = np.asarray(starts, dtype=np.int64)[self.sentence[k]] - self.sentence_start[self.sentence[k]]
         return list(zip((self.start[k] + shift).tolist(), (self.end[k] + shift).tolist()))
 
-    def ids(self, index: Dict[str, int], table: Tuple[np.ndarray, np.ndarray], missing: int) -> np.ndarray:
+    def ids(self, index: Dict[str, int], table: Optional[Tuple[np.ndarray, np.ndarray]], missing: int) -> np.ndarray:
         """Vocabulary id of each word read in lower case (``missing`` where unknown); ``table`` is
-        :func:`key_table` of the ``index``."""
+        :func:`key_table` of the ``index``, or None to look every word up in ``index`` (a few words)."""
+        get = index.get
+        if table is None:
+            return np.fromiter((get(w.lower(), missing) for w in self[:]), dtype=np.int64, count=len(self))
         keys, values = table
         out = np.full(len(self), missing, dtype=np.int64)
         short = np.flatnonzero(self.key >= 0)
         if len(keys):
             pos = np.minimum(np.searchsorted(keys, self.key[short]), len(keys) - 1)
             out[short] = np.where(keys[pos] == self.key[short], values[pos], missing)
-        get = index.get
         for k in np.flatnonzero(self.key < 0).tolist():  # the few long words
             out[k] = get(self[k].lower(), missing)
         return out
@@ -382,13 +384,16 @@ def _keys(code: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.ndarray:
 
 
 def key_table(index: Dict[str, int]) -> Tuple[np.ndarray, np.ndarray]:
-    """The keys of the words of ``index`` that have one (sorted) and their ids, for :meth:`Words.ids`."""
-    vocab = [w for w in index if WORDS_RE.fullmatch(w) and w == w.lower() and "’" not in w]
+    """The keys of the words of ``index`` that have one (sorted) and their ids, for :meth:`Words.ids`:
+    entries that are one lower-case word (``WORDS_RE``, no ``’``) of up to ``WORD_KEY_CHARS``."""
+    vocab = list(index)
     words = Words(vocab)
-    whole = (words.start == words.sentence_start[words.sentence]) & (words.key >= 0)
-    whole &= np.bincount(words.sentence, minlength=len(vocab))[words.sentence] == 1  # one word, all of it
-    whole &= (words.end - words.start) == np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))[words.sentence]
+    lengths = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))[words.sentence]
+    whole = (words.start == words.sentence_start[words.sentence]) & (words.end - words.start == lengths)
+    whole &= (words.key >= 0) & ~words.upper
+    if "’" in words.joined:  # read as "'" by the word pass, but not by the dictionary
+        whole &= ~np.isin(words.sentence, [j for j, w in enumerate(vocab) if "’" in w])
     keys = words.key[whole]
-    ids = np.fromiter((index[vocab[j]] for j in words.sentence[whole].tolist()), dtype=np.int64, count=int(whole.sum()))
+    ids = np.fromiter(index.values(), dtype=np.int64, count=len(vocab))[words.sentence[whole]]
     order = np.argsort(keys, kind="stable")
     return keys[order], ids[order]
