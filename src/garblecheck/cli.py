@@ -125,6 +125,7 @@ def _text_lines(rec: Dict[str, Any], quiet: bool) -> Iterable[str]:
 
 
 BATCH_BYTES = 1 << 20  # small files are scored together (Detector.check_many) up to this much text
+FILES_PER_TASK = 256  # files read, scored and written as one piece of work (one worker's task with --jobs)
 
 
 def _score_items(det: Any, items: Sequence[Any], fmt: str, max_bytes: int,
@@ -199,13 +200,13 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
              for i in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude))
     results: Iterable[Tuple[Dict[str, Any], Optional[str]]]
     if jobs == 1 or "-" in paths:
-        results = (r for batch in batched(items, 64) for r in _score_items(det, batch, fmt, max_bytes))
+        results = (r for batch in batched(items, FILES_PER_TASK) for r in _score_items(det, batch, fmt, max_bytes))
     else:
         from functools import partial
 
         from .hook import ordered_map, share
 
-        done = ordered_map(partial(_score_batch, share(det), fmt=fmt, max_bytes=max_bytes), batched(items, 64), jobs)
+        done = ordered_map(partial(_score_batch, share(det), fmt=fmt, max_bytes=max_bytes), batched(items, FILES_PER_TASK), jobs)
         results = (r for batch in done for r in batch)
     try:
         for rec, warning in results:
@@ -571,7 +572,7 @@ def report(paths: Sequence[str], output: str, from_jsonl: Optional[str], include
             raise click.ClickException(str(e)) from None
     else:
         for batch in batched(((i.path, i.reason) if isinstance(i, InputError) else i
-                              for i in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude)), 64):
+                              for i in iter_inputs(paths, include or DEFAULT_INCLUDE, exclude)), FILES_PER_TASK):
             got: List[Optional[str]] = []
             for (rec, warning), text in zip(_score_items(det, batch, "jsonl", max_bytes, got), got):
                 if warning:
