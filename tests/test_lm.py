@@ -151,3 +151,14 @@ def test_a_pruned_model_keeps_a_distribution_and_gives_the_pruned_mass_to_the_ba
     kept = pruned.a["k3"]
     a_, b, c = kept // (lm.V * lm.V), (kept // lm.V) % lm.V, kept % lm.V
     assert np.all(pruned.prob(a_, b, c) >= lm.prob(a_, b, c) - 1e-12)  # kept trigrams lose nothing
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2 ** 63), 2 ** 63 - 1) | st.integers(0, 70000), max_size=300))
+def test_the_radix_sort_of_queries_is_a_sorting_permutation(values):
+    from garblecheck.lm import _sorting
+
+    q = np.array(values, dtype=np.int64)
+    order = _sorting(q)
+    assert sorted(order.tolist()) == list(range(len(q)))
+    assert q.view(np.uint64)[order].tolist() == sorted(q.view(np.uint64).tolist())

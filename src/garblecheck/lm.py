@@ -111,12 +111,25 @@ def _edges(p2: np.ndarray, p1: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> Tu
             np.where(n1 < 0, EOS, n1), np.where(n2 < 0, EOS, n2))
 
 
+def _sorting(values: np.ndarray) -> np.ndarray:
+    """The permutation that sorts ``values`` (read as unsigned), by a radix sort over 16-bit digits,
+    least significant first: numpy's stable sort of 16-bit values is a radix sort, several times
+    faster than a comparison sort of 64-bit values."""
+    u = values.view(np.uint64)
+    order: Optional[np.ndarray] = None
+    for shift in range(0, max(int(u.max(initial=0)).bit_length(), 1), 16):
+        digit = ((u if order is None else u[order]) >> np.uint64(shift)).astype(np.uint16)
+        step = np.argsort(digit, kind="stable")
+        order = step if order is None else order[step]
+    return order  # type: ignore[return-value]
+
+
 def _find_many(tables: Sequence[Tuple[np.ndarray, int]], queries: np.ndarray) -> List[Tuple[np.ndarray, np.ndarray]]:
     """For each ``(keys, divisor)``: the positions of ``queries // divisor`` in the sorted ``keys``
     and whether each was found there. The queries are sorted once for all the tables (dividing
     keeps their order): sorted queries walk a table in order, several times faster."""
     queries = np.asarray(queries, dtype=np.int64)
-    order = np.argsort(queries) if len(queries) > 4096 else None  # any order of equal queries: same answers
+    order = _sorting(queries) if len(queries) > 4096 else None
     ordered = queries if order is None else queries[order]
     out = []
     for keys, divisor in tables:
