@@ -3,8 +3,10 @@
 
 Each document is scored as `garblecheck score --format jsonl` scores one input (`Detector.check`,
 the report's JSON) and, for the batch path, all documents of a file at once
-(`Detector.check_many`, which `score` uses for many small files). The sha256 of each file's records
-is printed, and compared with a reference written earlier:
+(`Detector.check_many`, which `score` uses for many small files). The restorer is checked too:
+the decoded report and the restored text of 255 pages (150 wikinews-2019-2020 articles, the seeds,
+and the first 100 of them spun by the held-out thesaurus spinner at 0.15, seed 0). The sha256 of
+each group's records is printed, and compared with a reference written earlier:
 
     python bench/identical.py --write bench/identical.sha256   # before a change
     python bench/identical.py --check bench/identical.sha256   # after it: exit 1 on any difference
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import sys
 import time
 from pathlib import Path
@@ -23,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from speed import SHARED  # noqa: E402
 
 from garblecheck import Detector  # noqa: E402
+from garblecheck.synth import Spinner, Thesaurus  # noqa: E402
 from garblecheck.train import read_corpus  # noqa: E402
 
 
@@ -51,6 +55,16 @@ def main() -> int:
         if many != one:
             digests[name + " (check_many)"] = many
     print(f"{size / 1e6:.1f} MB scored twice in {time.perf_counter() - t:.0f} s")
+    pages = groups["wikinews-2019-2020.jsonl"][:150] + groups["seeds"]
+    spinner = Spinner(Thesaurus.load(), "heldout", 0)
+    rng = random.Random(0)
+    pages += [spinner.spin(x, 0.15, rng).text for x in pages[:100]]
+    h = hashlib.sha256()
+    for x in pages:
+        h.update(_record(det.check(x, decode=True)))
+        h.update(det.restore(x).encode("utf-8"))
+    digests["restore"] = h.hexdigest()
+    print(f"restore: {len(pages)} pages, sha256 {digests['restore'][:16]}")
     if args.write:
         Path(args.write).write_text("".join(f"{v}  {k}\n" for k, v in digests.items()), encoding="utf-8")
     if args.check:
