@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import repeat
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
@@ -352,17 +353,21 @@ class Words(Sequence[str]):
     def ids(self, index: Dict[str, int], table: Optional[Tuple[np.ndarray, np.ndarray]], missing: int) -> np.ndarray:
         """Vocabulary id of each word read in lower case (``missing`` where unknown); ``table`` is
         :func:`key_table` of the ``index``, or None to look every word up in ``index`` (a few words)."""
-        get = index.get
+        def looked_up(ks: np.ndarray) -> np.ndarray:
+            text = self.joined.replace("’", "'")  # one character for one: the offsets hold
+            words = (text[a:b].lower() for a, b in zip(self.start[ks].tolist(), self.end[ks].tolist()))
+            return np.fromiter(map(index.get, words, repeat(missing)), dtype=np.int64, count=len(ks))
+
         if table is None:
-            return np.fromiter((get(w.lower(), missing) for w in self[:]), dtype=np.int64, count=len(self))
+            return looked_up(np.arange(len(self)))
         keys, values = table
         out = np.full(len(self), missing, dtype=np.int64)
         short = np.flatnonzero(self.key >= 0)
         if len(keys):
             pos = np.minimum(np.searchsorted(keys, self.key[short]), len(keys) - 1)
             out[short] = np.where(keys[pos] == self.key[short], values[pos], missing)
-        for k in np.flatnonzero(self.key < 0).tolist():  # the few long words
-            out[k] = get(self[k].lower(), missing)
+        long = np.flatnonzero(self.key < 0)  # the few words too long for a key
+        out[long] = looked_up(long)
         return out
 
 
