@@ -278,11 +278,14 @@ def _options(lm: LanguageModel, pool: "_Pool", base: np.ndarray, around: Sequenc
     CH = np.where(tail, pool.ch[np.maximum(at, 0)], 0.0)
     # the words as written two before and two after (-1 past the sentence edge)
     p2, p1, n1, n2 = (a[P][owner] for a in around)
-    left = lm.logp(np.column_stack([p2, p1]), O)
+    # the option after the two words before it, and the two words after it (one query for all three)
+    after1, after2 = np.maximum(n1, 0), np.maximum(n2, 0)
+    m = len(O)
+    lp = lm.logp(np.column_stack([np.r_[p2, p1, O], np.r_[p1, O, after1]]), np.r_[O, after1, after2])
+    left = lp[:m]
     # the right side reads the word before as written: exact unless that word is a candidate too,
     # where the pair terms of the lattice take over
-    right = np.where(n1 >= 0, lm.logp(np.column_stack([p1, O]), np.maximum(n1, 0)), 0.0) \
-        + np.where((n1 >= 0) & (n2 >= 0), lm.logp(np.column_stack([O, np.maximum(n1, 0)]), np.maximum(n2, 0)), 0.0)
+    right = np.where(n1 >= 0, lp[m : 2 * m], 0.0) + np.where((n1 >= 0) & (n2 >= 0), lp[2 * m :], 0.0)
     # how well each option fits between the words as written
     local = lm_weight * (left + right) + CH
     # a word none of whose originals comes within DROP_MARGIN of it is kept without a decision

@@ -129,7 +129,7 @@ def _find_many(tables: Sequence[Tuple[np.ndarray, int]], queries: np.ndarray) ->
     and whether each was found there. The queries are sorted once for all the tables (dividing
     keeps their order): sorted queries walk a table in order, several times faster."""
     queries = np.asarray(queries, dtype=np.int64)
-    order = _sorting(queries) if len(queries) > 4096 else None
+    order = _sorting(queries) if len(queries) > 256 else None
     ordered = queries if order is None else queries[order]
     out = []
     for keys, divisor in tables:
@@ -340,10 +340,14 @@ class TrigramLM:
     def window(self, p2: np.ndarray, p1: np.ndarray, w: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:
         """:meth:`chain` of one word ``w`` for arrays of windows, row by row."""
         a_, b, c, d = _edges(p2, p1, n1, n2)
-        out = self._log(self.prob(a_, b, w), w) + self._log(self.prob(b, w, c), c)
         more = n1 >= 0
-        if more.any():
-            out[more] += self._log(self.prob(w[more], c[more], d[more]), d[more])
+        n, k = len(w), int(more.sum())
+        # the three trigrams of every window in one query
+        x, y, z = np.r_[a_, b, w[more]], np.r_[b, w, c[more]], np.r_[w, c, d[more]]
+        lp = self._log(self.prob(x, y, z), z)
+        out = lp[:n] + lp[n : 2 * n]
+        if k:
+            out[more] += lp[2 * n :]
         return out
 
     # -- persistence ----------------------------------------------------------------------------
