@@ -44,7 +44,7 @@ TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "log
 
 MAX_ALTERNATIVES = 6  # per word, the most frequent alternatives only
 WORD_MIN_COUNT = 3  # a lower-case word seen this often in clean text is English, not a name
-CANDIDATE_BLOCK = 1 << 15  # candidate words scored at once (memory, not results)
+CANDIDATE_BLOCK = 1 << 14  # candidate words scored at once (memory, not results)
 KEYS_AFTER = 2000  # words in one table before the vocabulary's keys are worth building (a short text looks words up)
 SETTLED = 2  # a word whose trigram with both neighbours (or the sentence edge) was seen this often is not scored
 _UNK = 0

@@ -79,7 +79,7 @@ def _lse(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 STEP_BLOCK = 1 << 13  # lattice rows walked at once (memory, not results)
-CANDIDATE_BLOCK = 1 << 15  # candidate words whose options are scored at once (memory, not results)
+CANDIDATE_BLOCK = 1 << 13  # candidate words whose options are scored at once (memory, not results)
 
 
 def _blocks(idx: np.ndarray) -> List[np.ndarray]:
