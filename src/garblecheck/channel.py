@@ -20,11 +20,11 @@ from __future__ import annotations
 import gzip
 import math
 import re
-
-import numpy as np
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
 
 __all__ = ["Channel", "TIER_P", "default_channel_dir"]
 
@@ -67,28 +67,31 @@ class _SortedLines:
 
     def __init__(self, blob: bytes) -> None:
         self.blob = blob
-        ends = np.flatnonzero(np.frombuffer(blob, dtype=np.uint8) == 10)
-        self.starts = np.r_[0, ends[ends + 1 < len(blob)] + 1].astype(np.int64) if len(blob) else np.zeros(0, np.int64)
-        self.ends = np.r_[ends, len(blob)][: len(self.starts)]  # each line's end (its newline)
-        self._starts: List[int] = self.starts.tolist()
+        b = np.frombuffer(blob, dtype=np.uint8)
+        ends = np.flatnonzero(b == 10)
+        starts = np.r_[0, ends[ends + 1 < len(blob)] + 1] if len(blob) else np.zeros(0, np.int64)
+        # where each line starts and ends (its newline), as lists: the binary search reads them one by one
+        self.starts: List[int] = starts.tolist()
+        self.ends: List[int] = np.r_[ends, len(blob)][: len(starts)].tolist()
         self.asked = 0
         self.forms: Optional[np.ndarray] = None
 
     def _form(self, i: int) -> Tuple[bytes, int]:
         """The form of line ``i`` and where it ends (its tab, or the line's end)."""
-        s, e = self._starts[i], int(self.ends[i])
+        s, e = self.starts[i], self.ends[i]
         tab = self.blob.find(b"\t", s, e)
         tab = e if tab < 0 else tab
         return self.blob[s:tab], tab
 
     def _gather(self) -> None:
         b = np.frombuffer(self.blob, dtype=np.uint8)
+        starts, ends = np.array(self.starts, dtype=np.int64), np.array(self.ends, dtype=np.int64)
         tabs = np.r_[np.flatnonzero(b == 9), len(self.blob)]
-        self.tabs = np.minimum(tabs[np.searchsorted(tabs, self.starts)], self.ends)  # the line's first tab, else its end
-        width = int((self.tabs - self.starts).max(initial=0)) or 1
-        forms = np.zeros((len(self.starts), width), dtype=np.uint8)
+        self.tabs = np.minimum(tabs[np.searchsorted(tabs, starts)], ends)  # the line's first tab, else its end
+        width = int((self.tabs - starts).max(initial=0)) or 1
+        forms = np.zeros((len(starts), width), dtype=np.uint8)
         for j in range(width):  # the j-th byte of every form (0 past its end)
-            at = self.starts + j
+            at = starts + j
             inside = np.flatnonzero(at < self.tabs)
             forms[inside, j] = b[at[inside]]
         self.forms = forms.view(f"S{width}").ravel()
@@ -105,20 +108,20 @@ class _SortedLines:
                 return None
             tab = int(self.tabs[i])
         else:
-            lo, hi = 0, len(self._starts)
+            lo, hi = 0, len(self.starts)
             while lo < hi:
                 mid = (lo + hi) // 2
                 if self._form(mid)[0] < form:
                     lo = mid + 1
                 else:
                     hi = mid
-            if lo == len(self._starts):
+            if lo == len(self.starts):
                 return None
             i = lo
             key, tab = self._form(i)
             if key != form:
                 return None
-        end = int(self.ends[i])
+        end = self.ends[i]
         return self.blob[tab + 1 : end] if tab < end else None
 
 

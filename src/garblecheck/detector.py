@@ -438,16 +438,11 @@ class Detector:
         Each text keeps its own substitution rate; a text of more than ``DECODE_WORDS`` words is
         decoded in pieces of whole sentences of about that many words, each with its own rate, and
         texts are decoded together up to that many words (memory stays bounded)."""
+        from .io import batched_by_size
+
         out: List[List[Flag]] = [[] for _ in analyses]
-        group: List[Tuple[int, int, int, int, int]] = []
-        size = 0
-        for piece in (p for d, a in enumerate(analyses) for p in _pieces(d, a, DECODE_WORDS)):
-            if group and size + piece[2] - piece[1] > DECODE_WORDS:
-                self._decode(texts, analyses, group, out)
-                group, size = [], 0
-            group.append(piece)
-            size += piece[2] - piece[1]
-        if group:
+        pieces = (p for d, a in enumerate(analyses) for p in _pieces(d, a, DECODE_WORDS))
+        for group in batched_by_size(pieces, DECODE_WORDS, lambda p: p[2] - p[1]):
             self._decode(texts, analyses, group, out)
         return out
 
@@ -483,10 +478,8 @@ class Detector:
                         fixed.update(zip(inside, lm.ids(repl).tolist()))
                     known[p] += f.kind == "spin"
             at += hi - lo
-        words = [w for _, lo, hi, _, _ in pieces for w in table.words[lo:hi]]
-        decisions, _ = decode(lm, self.get_channel(), words, sentence, skip, fixed, known=known,
+        decisions, _ = decode(lm, self.get_channel(), table.words.strings(index), sentence, skip, fixed, known=known,
                               cache=self._options, doc=doc)
-        del words
         chosen = [x for x in decisions if x.chosen is not None and x.confidence >= CHANNEL_FLAG_MIN]
         for x, (start, end) in zip(chosen, table.offsets([int(index[x.word]) for x in chosen])):
             d = pieces[int(doc[x.word])][0]

@@ -340,9 +340,13 @@ class Words(Sequence[str]):
     def __getitem__(self, k: slice) -> List[str]: ...
     def __getitem__(self, k: Union[int, slice]) -> Union[str, List[str]]:
         if isinstance(k, slice):
-            text = self.joined.replace("’", "'")  # one character for one: the offsets hold
-            return [text[a:b] for a, b in zip(self.start[k].tolist(), self.end[k].tolist())]
+            return self.strings(np.arange(len(self))[k])
         return self.joined[self.start[k] : self.end[k]].replace("’", "'")
+
+    def strings(self, ks: np.ndarray) -> List[str]:
+        """The words ``ks`` as ``str`` (``’`` read as ``'``), made in one pass."""
+        text = self.joined.replace("’", "'")  # one character for one: the offsets hold
+        return [text[a:b] for a, b in zip(self.start[ks].tolist(), self.end[ks].tolist())]
 
     def offsets(self, words: Sequence[int], starts: Sequence[int]) -> List[Tuple[int, int]]:
         """(start, end) of the given words in their texts, where sentence ``j`` starts at ``starts[j]``."""
@@ -354,8 +358,7 @@ class Words(Sequence[str]):
         """Vocabulary id of each word read in lower case (``missing`` where unknown); ``table`` is
         :func:`key_table` of the ``index``, or None to look every word up in ``index`` (a few words)."""
         def looked_up(ks: np.ndarray) -> np.ndarray:
-            text = self.joined.replace("’", "'")  # one character for one: the offsets hold
-            words = (text[a:b].lower() for a, b in zip(self.start[ks].tolist(), self.end[ks].tolist()))
+            words = map(str.lower, self.strings(ks))
             return np.fromiter(map(index.get, words, repeat(missing)), dtype=np.int64, count=len(ks))
 
         if table is None:
