@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from garblecheck.channel import EDITORIAL, TIER_P, Channel
+from garblecheck.channel import EDITORIAL, TIER_P, Channel, ChannelWeights
 from garblecheck.decode import _Lattice, decode
 
 
@@ -18,7 +18,7 @@ def channel() -> Channel:
 
 
 def _originals(channel: Channel, form: str) -> dict:
-    return dict(channel.candidates(form))
+    return {o: lp for o, lp, _, _ in channel.candidates(form)}
 
 
 def test_candidates_come_from_every_source(channel):
@@ -71,9 +71,9 @@ class _TinyLM:
         return np.full(len(words), -2.0)
 
 
-class _TinyChannel:
-    def candidates(self, form):
-        return {"safety": (("security", math.log(0.05)),), "security": (("safety", math.log(0.05)),)}.get(form, ())
+def _TinyChannel() -> Channel:
+    """"safety" and "security" linked both ways, nothing else."""
+    return Channel({b"safety": b"security:1", b"security": b"safety:1"}, {}, {}, {})
 
 
 def test_decoder_restores_a_swap_its_neighbours_reject_and_keeps_a_fitting_word():
@@ -131,7 +131,7 @@ def test_forward_backward_and_viterbi_match_brute_force(n, k, data):
     pair = np.array(data.draw(st.lists(st.lists(st.lists(floats, min_size=k, max_size=k), min_size=k, max_size=k),
                                        min_size=n, max_size=n)))
     linked = np.r_[np.ones(n - 1, dtype=bool), False]
-    lattice = _Lattice(unary, np.zeros_like(unary), pair, linked)
+    lattice = _Lattice(unary, np.ones_like(unary), pair, linked, ChannelWeights())
     marg, best = _brute_force(unary, pair, linked)
     assert np.allclose(lattice.marginals(unary), marg, atol=1e-9)
     chosen = lattice.viterbi(unary)
@@ -154,3 +154,71 @@ def test_the_sorted_link_table_answers_as_a_dictionary(table, asked, bare, switc
     lines.ARRAY_AFTER = switch  # the binary search over lines first, then over the byte array
     for form in [*table, *asked, *bare]:
         assert lines.get(form.encode()) == raw.get(form.encode())
+
+
+def test_real_spinners_replace_some_words_almost_always_and_others_seldom(channel):
+    lm = _ShippedLM()
+    r = dict(zip(["price", "value", "the", "of"], channel.rates(["price", "value", "the", "of"], lm.prior(["price", "value", "the", "of"]))))
+    assert r["price"] > 0.8 and r["value"] > 0.8  # 118 of 122, 86 of 88 on real pages
+    assert r["the"] < 0.05 and r["of"] < 0.1
+    unseen = channel.rates(["xqzzy", "notwithstanding"], np.array([-16.0, -12.0]))
+    assert ((unseen > 0) & (unseen < 1)).all()  # the backoff, for words real pages never showed
+
+
+class _ShippedLM:
+    """The shipped language model's unigram, for the rate backoff."""
+
+    def __init__(self) -> None:
+        from garblecheck.detector import Detector
+
+        self.lm = Detector().get_lm()
+
+    def prior(self, words):
+        return self.lm.prior(self.lm.ids(words))
+
+
+def test_channel_weights_round_trip_and_a_bad_file_names_itself(tmp_path):
+    w = ChannelWeights(lm=0.5, rate_backoff=(-3.0, 0.1, -1.0, 1.0))
+    assert ChannelWeights.from_json(w.to_json()) == w
+    assert np.allclose(w.with_vector(w.vector() * 2).vector(), w.vector() * 2)
+    for bad in ("{", '{"lm": "x"}', '{"rate_backoff": [1, 2]}', '{"lm": NaN}'):
+        with pytest.raises(ValueError, match="weights.json"):
+            ChannelWeights.from_json(bad)
+
+
+class _PhraseLM(_TinyLM):
+    """"the" then "several" then "forces" is the likely sentence; "a number of" fits nowhere."""
+
+    vocab = {"the": 1, "several": 2, "forces": 3, "a": 4, "number": 5, "of": 6, "left": 7}
+
+    def logp(self, history, words):
+        prev = np.asarray(history)[:, -1]
+        good = {(-1, 2), (2, 3), (3, 7), (-1, 4), (4, 5), (5, 6)}
+        return np.array([-0.5 if (int(a), int(b)) in good else -6.0 for a, b in zip(prev, words)])
+
+
+def test_a_real_multi_word_swap_is_one_option_of_the_decoder():
+    channel = Channel({}, {}, {}, {}, phrases={"a number of": {"several": 5.0}})
+    words = ["a", "number", "of", "forces", "left"]
+    decisions, _ = decode(_PhraseLM(), channel, words, np.zeros(5, dtype=np.int64), rho=1.0)
+    chosen = [(d.word, d.span, d.chosen) for d in decisions if d.chosen]
+    assert chosen == [(0, 3, "several")]
+
+
+def test_a_batch_teaches_the_channel_a_pair_it_did_not_know():
+    from garblecheck.channel import ChannelStats
+
+    channel = _TinyChannel()
+    stats = ChannelStats()
+    for _ in range(5):
+        stats.add("safety", "security", 0.8, 1.0)
+        stats.add("safety", "safety", 0.2, 1.0)
+        stats.add("security", "security", 1.0, 0.0)  # a clean page: no intensity, no lesson
+    learned = channel.learned(stats)
+    before = {o: lp for o, lp, _, _ in channel.candidates("safety")}["security"]
+    after = {o: lp for o, lp, c, _ in learned.candidates("safety")}["security"]
+    assert after > before
+    assert {o: c for o, _, c, _ in learned.candidates("safety")}["security"] == 0.0  # attested counts stay real
+    lp = np.array([-8.0])
+    assert learned.rates(["security"], lp)[0] > channel.rates(["security"], lp)[0]
+    assert channel.candidates("safety") == _TinyChannel().candidates("safety")  # the base channel is untouched

@@ -54,7 +54,7 @@ def test_text_format_lines(files: Path):
     p = str(files / "spun.txt")
     assert lines[0] == f"{p}:1:1: Tons of ==> Hundreds of [lexicon:spin]"
     assert f"{p}:1:25: final month ==> last month [lexicon:spin]" in lines
-    assert lines[-1].startswith(f"{p}: score ") and " garbled (5 flags, 14 words" in lines[-1]
+    assert lines[-1].startswith(f"{p}: score ") and " garbled (6 flags, 14 words" in lines[-1]
     q = run("score", "--quiet", str(files / "spun.txt"))
     assert len(q.stdout.splitlines()) == 1
 
@@ -151,7 +151,7 @@ def test_files_over_max_bytes_are_scored_in_chunks_with_the_same_flags(tmp_path:
 def test_restore_prints_text_diff_and_exit_code(files: Path):
     r = run("restore", str(files / "spun.txt"))
     assert r.exit_code == 1
-    assert r.stdout == "Hundreds of Pakistanis died last month in cross-border attacks on security forces, officials stated.\n"
+    assert r.stdout == "Hundreds of Pakistanis died last month in cross-border attacks on security forces, officials said.\n"
     d = run("restore", "--diff", str(files / "spun.txt"))
     assert d.stdout.startswith("--- a/") and "-Tons of" in d.stdout and "+Hundreds of" in d.stdout
     assert run("restore", str(files / "clean.txt")).stdout == CLEAN
@@ -166,7 +166,7 @@ def test_restore_write_is_atomic_keeps_mode_and_encoding(files: Path):
     r = run("restore", "--write", str(p))
     assert r.exit_code == 1
     data = p.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbfHundreds of") and data.endswith(b"stated.\r\n")
+    assert data.startswith(b"\xef\xbb\xbfHundreds of") and data.endswith(b"officials said.\r\n")
     assert stat.S_IMODE(p.stat().st_mode) == 0o640
     assert [x.name for x in files.iterdir() if x.name.endswith(".tmp")] == []
     assert run("restore", "--write", str(p)).exit_code == 0  # already restored: nothing garbled
@@ -227,3 +227,27 @@ def test_three_ways_to_run_give_the_same_output(argv, files: Path):
     p = subprocess.run(argv + ["score", "--format", "jsonl", str(files / "spun.txt")], capture_output=True, text=True)
     assert p.returncode == 1, p.stderr
     assert json.loads(p.stdout) == json.loads(run("score", "--format", "jsonl", str(files / "spun.txt")).stdout)
+
+
+def test_restore_learn_batch_restores_every_page_of_the_batch(tmp_path: Path):
+    pages = []
+    for k in range(22):  # a batch large enough to teach the channel (Detector.LEARN_MIN_TEXTS)
+        p = tmp_path / f"page{k:02d}.txt"
+        p.write_text(SPUN.replace("Pakistanis", f"Pakistanis ({k})"), encoding="utf-8")
+        pages.append(str(p))
+    r = run("restore", "--learn-batch", "--write", *pages)
+    assert r.exit_code == 1, r.output
+    for k, p in enumerate(pages):
+        text = Path(p).read_text(encoding="utf-8")
+        assert text.startswith(f"Hundreds of Pakistanis ({k}) died last month") and "security forces" in text
+    assert not [x for x in tmp_path.iterdir() if x.name.endswith(".tmp")]
+
+
+def test_the_filter_hook_carries_learn_batch_through_pickling():
+    import pickle
+
+    from garblecheck.hook import PreIngestFilter
+
+    f = PreIngestFilter(action="restore", learn_batch=True)
+    g = pickle.loads(pickle.dumps(f))
+    assert g.get_params()["learn_batch"] is True and g.detector.learn_batch is True

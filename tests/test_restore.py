@@ -37,9 +37,9 @@ def test_a_an_agreement_is_fixed_when_a_change_breaks_it(det):
 
 
 def test_restore_and_explain_replays(det):
-    text = "Tons of Pakistanis have died final month. Officers stated that safety forces were hit."
+    text = "Tons of Pakistanis have died final month. Officers stated safety forces were hit."
     restored, changes = garblecheck.restore_and_explain(text)
-    assert restored == "Hundreds of Pakistanis have died last month. Officials said that security forces were hit."
+    assert restored == "Hundreds of Pakistanis have died last month. Officials said security forces were hit."
     assert apply_changes(text, changes) == restored
     assert all(isinstance(c, Change) and text[c.start : c.end] == c.before for c in changes)
     assert changes[0].to_dict()["rule"] == "lexicon:spin"

@@ -147,3 +147,37 @@ def test_each_kind_of_page_noise_does_what_it_says():
 
 
 _SPINNER = Spinner(Thesaurus.load(lexicon=Lexicon.load()), "all")
+
+
+def _real_spinner(intensities=(1.0,)):
+    import numpy as np
+
+    from garblecheck.channel import Channel
+    from garblecheck.synth import RealSpinner
+
+    return RealSpinner(Channel.default(), intensities, lambda words: np.full(len(words), -8.0))
+
+
+def test_real_spinner_replays_real_forms_and_keeps_names_and_numbers():
+    from garblecheck.channel import Channel
+
+    channel = Channel.default()
+    sp = _real_spinner()
+    text = "The price of bitcoin rose to 90,000 dollars, Tim Cook said, and analysts expect the trend to hold."
+    seen = set()
+    for seed in range(30):
+        page = sp.spin(text, 0.1, random.Random(seed))
+        for a, b, original, _ in page.substitutions:
+            form = page.text[a:b].lower()
+            assert original.lower() in channel._real.get(form, {}) or form in channel.phrases, (form, original)
+            seen.add(original)
+        assert "90,000" in page.text and "Tim Cook" in page.text
+    assert {"price", "trend"} <= seen  # replaced by real spinners almost always
+    assert _real_spinner((0.0,)).spin(text, 0.1, random.Random(0)).text == text  # intensity 0: a clean page
+
+
+def test_real_spinner_replaces_a_real_multi_word_original_as_a_whole():
+    sp = _real_spinner((1.5,))
+    originals = {o for seed in range(40)
+                 for _, _, o, _ in sp.spin("It is a chance to sell, according to analysts.", 0.1, random.Random(seed)).substitutions}
+    assert any(" " in o for o in originals)

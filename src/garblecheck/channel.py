@@ -1,40 +1,108 @@
-"""The spinner channel: which originals a word on the page can stand for, and how likely a spinner
-is to write that word for each of them, ``P_spin(form | original)``.
+"""The spinner channel: which originals a word on the page can stand for, and how a real spinner
+writes each original: ``P(form on the page | original o)``, learned from real spinners::
 
-Three sources, all shipped in ``corpora/channel/``:
+    P(w | o) = (1 - s * r_o) [w = o]  +  s * r_o * P(w | o, replaced)
+
+``r_o`` is how often real spinners replace ``o`` (``real_rates.tsv``: seen and replaced counts on
+real page pairs), smoothed toward a backoff rate (a logistic function of the word's frequency, of
+whether it is a function word and of how often real spinners replaced it elsewhere), ``s`` the
+page's intensity (estimated by the decoder per page, 1 for the average real spun page). The
+replacement forms come from the real pairs, backed off to the thesaurus links::
+
+    P(w | o, replaced) = (c(w, o) + FORM_STRENGTH * P_tier(w | o)) / (c(o) + FORM_STRENGTH)
+
+The decoder (:mod:`garblecheck.decode`) weighs these terms and the language model in a log-linear
+score whose weights (``weights.json``, :class:`ChannelWeights`) are fitted on real swaps and real
+kept words (``garblecheck.channel_fit``). Sources, all shipped in ``corpora/channel/``:
 
 - ``links.tsv.gz`` (``tools/build_channel.py``): WordNet and MyThes read across all senses, form ->
   ``original:tier``; tier 1 same synset, 2 similar/also-see/derived/MyThes, 3 hypernyms,
   hyponyms and two-hop synonyms.
 - ``function_words.tsv``: prepositions, conjunctions, modals and connectives WordNet does not
   link, read in both directions (tier 0).
-- ``real_pairs.tsv``: substitutions real spinners made, with counts.
+- ``real_pairs.tsv`` and ``real_swaps.tsv``: substitutions real spinners made, with counts (one to
+  three words a side; the multi-word rows are the decoder's phrase options).
+- ``real_rates.tsv``: how often real spinners replaced each original word, and how often they kept it.
 - ``names.tsv.gz``: two-word capitalised names attested in clean news, for :meth:`Channel.spun_names`.
-
-The thesaurus part gives a fixed probability per tier (``TIER_P``); where real pairs know the
-original, ``P_spin = REAL_WEIGHT * c(form, original) / (c(original) + REAL_PRIOR) + (1 - REAL_WEIGHT) * P_tier``.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import re
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-__all__ = ["Channel", "TIER_P", "default_channel_dir"]
+__all__ = ["Channel", "ChannelStats", "ChannelWeights", "OPTION_FEATURES", "TIER_P", "default_channel_dir", "real_intensities"]
 
 PathLike = Union[str, Path]
 TIER_P = {0: 0.1, 1: 0.022, 2: 0.0033, 3: 0.0017}  # per link, fitted on real pairs (README)
-REAL_WEIGHT = 0.7
-REAL_PRIOR = 2.0
+NO_TIER = 9
+MEAN_SWAP_SHARE = 0.219  # the share of words real spinners replaced over all real page pairs: intensity 1
 MAX_CANDIDATES = 150  # per form, the most likely originals only
+PAIR_FILES = ("real_pairs.tsv", "real_swaps.tsv")
 # real pairs between these are editorial changes of the source, not spinner swaps (real_pairs README)
 EDITORIAL = frozenset("a an the this that these those it its my your his her our their which who".split())
+# the columns of an option's features (decode): the first three and the last depend on the context
+# or on the page's intensity; the rest are the channel's facts about the form and the original
+OPTION_FEATURES = ("lm", "keep_rate", "replace_rate", "form", "real_count", "thesaurus", "keep", "spun_form", "prior")
+
+
+@dataclass(frozen=True)
+class ChannelWeights:
+    """The weights of the decoder's log-linear score (one per ``OPTION_FEATURES`` column), the rate
+    model's backoff (intercept, log unigram probability, function word, log1p of the times real
+    spinners replaced the word) and smoothing strengths, and the Gamma prior (shape, rate) of a
+    page's intensity. Fitted on real swaps by :func:`garblecheck.channel_fit.fit_weights`."""
+
+    lm: float = 0.8
+    keep_rate: float = 1.0
+    replace_rate: float = 1.0
+    form: float = 1.0
+    real_count: float = 0.0
+    thesaurus: float = 0.0
+    keep: float = 0.0
+    spun_form: float = 0.0
+    prior: float = 0.0
+    rate_backoff: Tuple[float, ...] = (-2.0, 0.0, 0.0, 0.0)
+    rate_strength: float = 1.0
+    form_strength: float = 3.0
+    intensity_prior: Tuple[float, float] = (1.0, 2.0)
+    fitted_on: Mapping[str, Any] = field(default_factory=dict)
+
+    def vector(self) -> np.ndarray:
+        """The ``OPTION_FEATURES`` weights in column order."""
+        return np.array([getattr(self, k) for k in OPTION_FEATURES], dtype=np.float64)
+
+    def replace(self, **changes: Any) -> "ChannelWeights":
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return ChannelWeights(**values)
+
+    def with_vector(self, v: Sequence[float]) -> "ChannelWeights":
+        return self.replace(**{k: float(x) for k, x in zip(OPTION_FEATURES, v)})
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "weights.json") -> "ChannelWeights":
+        try:
+            raw = json.loads(text)
+            known = {f.name for f in fields(cls)}
+            values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in known}
+            w = cls(**values)
+            if not np.all(np.isfinite(w.vector())) or len(w.rate_backoff) != 4 or len(w.intensity_prior) != 2:
+                raise ValueError("weights are not finite, or a backoff or prior has the wrong length")
+            return w
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ValueError(f"{where}: not a channel weights file ({e})") from None
 
 
 NAME_MIN_COUNT = 20  # a repaired name must be attested this often in clean news ...
@@ -50,6 +118,34 @@ def default_channel_dir() -> Path:
     from .resources import data_path
 
     return data_path("corpora", "channel")
+
+
+class ChannelStats:
+    """Expected counts from decoding a batch of pages, for :meth:`Channel.learned`: ``pairs``
+    (form, original) -> how often the original stood behind the form; ``replaced`` original -> how
+    often it was replaced; ``exposure`` original -> how often it stood on a page, each time weighed
+    by the page's intensity (so a clean page teaches no rate)."""
+
+    def __init__(self) -> None:
+        self.pairs: Dict[Tuple[str, str], float] = {}
+        self.replaced: Dict[str, float] = {}
+        self.exposure: Dict[str, float] = {}
+
+    def add(self, form: str, original: str, q: float, intensity: float) -> None:
+        """At a place where ``form`` is written, ``original`` stood with posterior ``q``."""
+        if q <= 0:
+            return
+        if original != form:
+            self.pairs[(form, original)] = self.pairs.get((form, original), 0.0) + q
+            self.replaced[original] = self.replaced.get(original, 0.0) + q
+        self.exposure[original] = self.exposure.get(original, 0.0) + q * intensity
+
+
+def real_intensities(directory: Optional[PathLike] = None) -> List[float]:
+    """The intensities of the real spun pages (``real_intensities.tsv``: each page's share of
+    swapped words over ``MEAN_SWAP_SHARE``), the spread a simulation draws from."""
+    d = Path(directory) if directory is not None else default_channel_dir()
+    return [float(r[1]) / MEAN_SWAP_SHARE for r in _rows(d / "real_intensities.tsv")]
 
 
 def _rows(path: Path) -> List[List[str]]:
@@ -126,11 +222,14 @@ class _SortedLines:
 
 
 class Channel:
-    """``candidates(form)``: the originals ``form`` can stand for, with ``log P_spin(form | original)``."""
+    """``candidates(form)``: the originals ``form`` can stand for, with ``log P(form | original,
+    replaced)``; ``rates(words)``: how often a real spinner replaces each word; ``phrases``: the
+    real multi-word substitutions; ``weights``: how the decoder weighs it all."""
 
     def __init__(self, links: Union[Dict[bytes, bytes], Path], tier0: Dict[str, Dict[str, int]],
                  real: Dict[str, Dict[str, float]], real_totals: Dict[str, float],
-                 names: Optional[Dict[str, int]] = None) -> None:
+                 names: Optional[Dict[str, int]] = None, *, rates: Optional[Dict[str, Tuple[float, float]]] = None,
+                 phrases: Optional[Dict[str, Dict[str, float]]] = None, weights: Optional[ChannelWeights] = None) -> None:
         self.names = names or {}  # "White House" -> times seen in clean news
         self._month_forms: Optional["re.Pattern[str]"] = None  # words that stand for a month, before a day
         self._name_by_word: Dict[Tuple[int, str], Dict[str, int]] = {}  # (0, "House") -> {"White": 2072}
@@ -145,18 +244,27 @@ class Channel:
         self._links: Optional[Dict[bytes, bytes]] = None if isinstance(links, Path) else links
         self._links_path = links if isinstance(links, Path) else None
         self._tier0 = tier0
-        self._real = real  # form -> {original: count}
-        self._real_totals = real_totals  # original -> count over all forms
+        self._real = real  # form -> {original: count}, one word each
+        self._attested = real  # the same, as real spinners made them (a learned channel adds to _real only)
+        self._real_totals = real_totals  # original -> count over all its forms (phrases too)
+        self._rates = rates or {}  # word -> (seen, replaced) on real page pairs
+        self.phrases = phrases or {}  # spun phrase -> {original phrase: count}, two or more words on a side
+        self._phrase_totals: Dict[str, float] = {}  # original phrase -> count over all its forms
+        self.weights = weights or ChannelWeights()
         # the decoder keeps what it needs of a form's candidates (decode._Pool), so a small cache serves
         self.candidates = lru_cache(maxsize=4096)(self._candidates)  # type: ignore[method-assign]
         self._close = lru_cache(maxsize=65536)(self._close)  # type: ignore[method-assign]
 
     @classmethod
-    def load(cls, directory: Optional[PathLike] = None, *, real: Union[bool, PathLike] = True,
-             thesaurus: bool = True, keep_real: Optional[Callable[[str], bool]] = None) -> "Channel":
+    def load(cls, directory: Optional[PathLike] = None, *, real: Any = True, thesaurus: bool = True,
+             keep_real: Optional[Callable[[str], bool]] = None, rates: Any = True,
+             weights: Optional[ChannelWeights] = None) -> "Channel":
         """The shipped channel (or the one in ``directory``). ``real=False`` leaves out the real
-        pairs, a path reads them from there; ``keep_real(original)`` keeps only some of them (to
-        measure on the others); ``thesaurus=False`` keeps the real pairs alone."""
+        pairs, a path reads them from that file alone, a sequence of ``(spun, original, count)``
+        rows gives them; ``keep_real(original)`` keeps only some originals' pairs and rates (to
+        measure on the others); ``thesaurus=False`` keeps the real pairs alone. ``rates``: the
+        shipped replace rates (True), none (False), or ``{word: (seen, replaced)}``; ``weights``
+        replaces the shipped ``weights.json``."""
         d = Path(directory) if directory is not None else default_channel_dir()
         links: Union[Dict[bytes, bytes], Path] = {}
         tier0: Dict[str, Dict[str, int]] = {}
@@ -169,20 +277,48 @@ class Channel:
                 for o in originals.split("|"):
                     tier0.setdefault(form, {})[o] = 0
                     tier0.setdefault(o, {})[form] = 0
+        if real is True:
+            rows: Iterable[Sequence[Any]] = [r for f in PAIR_FILES if (d / f).exists() for r in _rows(d / f)]
+        elif real is False:
+            rows = []
+        elif isinstance(real, (str, Path)):
+            rows = _rows(Path(real))
+        else:
+            rows = real
         counts: Dict[str, Dict[str, float]] = {}
         totals: Dict[str, float] = {}
-        if real is not False:
-            path = d / "real_pairs.tsv" if real is True else Path(real)
-            for row in _rows(path):
-                spun, original, n = row[0].lower(), row[1].lower(), float(row[2])
-                originals = original.split("|")
-                for o in originals:
-                    if " " in spun or " " in o or (keep_real is not None and not keep_real(o)) or spun == o \
-                            or o in EDITORIAL:
-                        continue
-                    counts.setdefault(spun, {})[o] = counts.get(spun, {}).get(o, 0.0) + n / len(originals)
-                    totals[o] = totals.get(o, 0.0) + n / len(originals)
-        return cls(links, tier0, counts, totals, names)
+        phrases: Dict[str, Dict[str, float]] = {}
+        phrase_totals: Dict[str, float] = {}
+        for row in rows:
+            spun, original, n = str(row[0]).lower(), str(row[1]).lower(), float(row[2])
+            originals = original.split("|")
+            for o in originals:
+                if (keep_real is not None and not all(keep_real(x) for x in o.split())) or spun == o or o in EDITORIAL:
+                    continue
+                share = n / len(originals)
+                if " " in spun or " " in o:
+                    if " " in spun:
+                        phrases.setdefault(spun, {})[o] = phrases.get(spun, {}).get(o, 0.0) + share
+                    if " " not in o:  # a word replaced by a phrase: a form of o all the same
+                        totals[o] = totals.get(o, 0.0) + share
+                    else:
+                        phrase_totals[o] = phrase_totals.get(o, 0.0) + share
+                    continue
+                counts.setdefault(spun, {})[o] = counts.get(spun, {}).get(o, 0.0) + share
+                totals[o] = totals.get(o, 0.0) + share
+        if rates is True:
+            path = d / "real_rates.tsv"
+            rate_table = {r[0]: (float(r[1]), float(r[2])) for r in _rows(path)} if path.exists() else {}
+        else:
+            rate_table = dict(rates) if rates else {}
+        if keep_real is not None:
+            rate_table = {w: v for w, v in rate_table.items() if keep_real(w)}
+        if weights is None:
+            path = d / "weights.json"
+            weights = ChannelWeights.from_json(path.read_text(encoding="utf-8"), str(path)) if path.exists() else None
+        channel = cls(links, tier0, counts, totals, names, rates=rate_table, phrases=phrases, weights=weights)
+        channel._phrase_totals = phrase_totals
+        return channel
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -190,7 +326,7 @@ class Channel:
         """The shipped channel, loaded once per process."""
         return Channel.load()
 
-    def _candidates(self, form: str) -> Tuple[Tuple[str, float], ...]:
+    def _tiers(self, form: str) -> Dict[str, int]:
         tiers: Dict[str, int] = dict(self._tier0.get(form, {}))
         if self._links is None:
             with gzip.open(self._links_path, "rb") as fh:  # type: ignore[arg-type]
@@ -199,22 +335,94 @@ class Channel:
         if raw:  # links are stored best tier first, most frequent original first within a tier
             for item in raw.decode("utf-8").split("|", MAX_CANDIDATES)[:MAX_CANDIDATES]:
                 o, _, t = item.rpartition(":")
-                if int(t) < tiers.get(o, 9):
+                if int(t) < tiers.get(o, NO_TIER):
                     tiers[o] = int(t)
+        return tiers
+
+    def _candidates(self, form: str) -> Tuple[Tuple[str, float, float, int], ...]:
+        """``(original, log P(form | original, replaced), times real spinners wrote form for it,
+        thesaurus tier or NO_TIER)``, most likely first."""
+        tiers = self._tiers(form)
         real = self._real.get(form, {})
-        out: Dict[str, float] = {}
+        attested = self._attested.get(form, {})
+        beta = self.weights.form_strength
+        out = []
         for o in [*tiers, *(o for o in real if o not in tiers)]:
-            p = TIER_P[tiers[o]] if o in tiers else 0.0
-            if o in self._real_totals:
-                p = REAL_WEIGHT * real.get(o, 0.0) / (self._real_totals[o] + REAL_PRIOR) + (1 - REAL_WEIGHT) * p
-            if p > 0 and o != form:
-                out[o] = math.log(p)
-        return tuple(sorted(out.items(), key=lambda x: -x[1])[:MAX_CANDIDATES])
+            if o == form:
+                continue
+            t = tiers.get(o, NO_TIER)
+            c = real.get(o, 0.0)
+            p = (c + beta * TIER_P.get(t, 0.0)) / (self._real_totals.get(o, 0.0) + beta)
+            if p > 0:
+                out.append((o, math.log(p), attested.get(o, 0.0), t))
+        out.sort(key=lambda x: -x[1])
+        return tuple(out[:MAX_CANDIDATES])
+
+    def spun_count(self, form: str) -> float:
+        """How often real spinners wrote ``form`` for another word."""
+        return float(sum(self._attested.get(form, {}).values()))
+
+    def real_count(self, original: str) -> float:
+        """How often real spinners replaced ``original`` (by any form)."""
+        return self._real_totals.get(original, 0.0)
+
+    def phrase_total(self, original: str) -> float:
+        """How often real spinners replaced the multi-word ``original`` (by any form)."""
+        return self._phrase_totals.get(original, 0.0)
+
+    def rates(self, words: Sequence[str], log_prior: np.ndarray) -> np.ndarray:
+        """The rate at which a real spinner replaces each of ``words`` (lower case), given each
+        word's log unigram probability: its real counts, smoothed toward the backoff rate."""
+        from .synth import STOPWORDS
+
+        w = self.weights
+        n = len(words)
+        seen = np.zeros(n)
+        replaced = np.zeros(n)
+        real = np.zeros(n)
+        function = np.zeros(n)
+        for i, word in enumerate(words):
+            sr = self._rates.get(word)
+            if sr is not None:
+                seen[i], replaced[i] = sr
+            real[i] = self._real_totals.get(word, 0.0)
+            function[i] = word in STOPWORDS
+        b = np.asarray(w.rate_backoff, dtype=np.float64)
+        z = b[0] + b[1] * np.asarray(log_prior, dtype=np.float64) + b[2] * function + b[3] * np.log1p(real)
+        back = 1.0 / (1.0 + np.exp(-z))
+        return np.clip((replaced + w.rate_strength * back) / (seen + w.rate_strength), 1e-4, 0.99)
+
+    def learned(self, stats: "ChannelStats") -> "Channel":
+        """This channel with a batch's expected counts added (:class:`ChannelStats`, gathered by
+        the decoder): a spinner learned from its own pages, starting from what real spinners did.
+        The learned counts shape ``P(form | original, replaced)`` and the rates; the feature that
+        says a pair was attested keeps to the real spinners' counts."""
+        real = {f: dict(o) for f, o in self._real.items()}
+        totals = dict(self._real_totals)
+        phrases = {f: dict(o) for f, o in self.phrases.items()}
+        phrase_totals = dict(self._phrase_totals)
+        for (form, original), q in stats.pairs.items():
+            if " " in form:
+                phrases.setdefault(form, {})[original] = phrases.get(form, {}).get(original, 0.0) + q
+            else:
+                real.setdefault(form, {})[original] = real.get(form, {}).get(original, 0.0) + q
+            if " " in original:
+                phrase_totals[original] = phrase_totals.get(original, 0.0) + q
+            else:
+                totals[original] = totals.get(original, 0.0) + q
+        rates = dict(self._rates)
+        for word, exposure in stats.exposure.items():
+            seen, replaced = rates.get(word, (0.0, 0.0))
+            rates[word] = (seen + exposure, replaced + stats.replaced.get(word, 0.0))
+        out = Channel(self._links if self._links is not None else self._links_path,  # type: ignore[arg-type]
+                      self._tier0, real, totals, self.names, rates=rates, phrases=phrases, weights=self.weights)
+        out._phrase_totals = phrase_totals
+        out._attested = self._attested
+        return out
 
     def _close(self, form: str) -> Dict[str, float]:
         """The originals of ``form`` on close links only (a synonym, a function word, a real pair)."""
-        strong = math.log(TIER_P[1]) - 1e-9
-        return {o: lp for o, lp in self.candidates(form) if lp >= strong and " " not in o}
+        return {o: lp for o, lp, c, t in self.candidates(form) if (c > 0 or t <= 1) and " " not in o}
 
     def spun_names(self, text: str) -> List[Tuple[int, int, str]]:
         """Names the spinner mangled, as ``(start, end, repaired word)``: a whole two-word

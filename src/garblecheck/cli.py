@@ -233,12 +233,19 @@ def score(paths: Sequence[str], fmt: str, include: Sequence[str], exclude: Seque
     sys.exit(status)
 
 
+_learn_batch = click.option(
+    "--learn-batch", is_flag=True,
+    help="Learn the spinner from the batch itself (EM from the shipped channel) and restore the batch with it: "
+         "for many pages from one spinner. restore: all PATHs are one batch; filter: each --batch-size records.")
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 @click.option("--diff", is_flag=True, help="Print a unified diff instead of the restored text.")
 @click.option("--write", "-w", is_flag=True, help="Rewrite the files in place (atomically, mode kept).")
+@_learn_batch
 @_engine_options
-def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **engine: Any) -> None:
+def restore(paths: Sequence[str], diff: bool, write: bool, learn_batch: bool, max_bytes: int, **engine: Any) -> None:
     """Print PATH (or - for standard input) with spun phrases restored.
 
     Several paths need --write or --diff. Exits 1 if a document was garbled, as `score` would,
@@ -251,43 +258,52 @@ def restore(paths: Sequence[str], diff: bool, write: bool, max_bytes: int, **eng
     if len(paths) > 1 and not (write or diff):
         raise click.UsageError("several paths need --write or --diff")
     det = _detector(**engine)
+    det.learn_batch = learn_batch
+    unreadable = []
+
+    def inputs() -> Iterator[Tuple[str, Any]]:
+        for path in paths:
+            try:
+                doc = read_input(path, max_bytes)
+            except InputError as e:
+                _err(str(e))
+                unreadable.append(path)
+                continue
+            if doc.warning:
+                _err(doc.warning)
+            yield path, doc
+
+    # one batch when the batch teaches the spinner, else one document at a time (bounded memory)
+    groups: Iterable[List[Tuple[str, Any]]] = [list(inputs())] if learn_batch else ([d] for d in inputs())
     status = EXIT_CLEAN
     out = sys.stdout
-    for path in paths:
-        try:
-            doc = read_input(path, max_bytes)
-        except InputError as e:
-            _err(str(e))
-            status = EXIT_ERROR
-            continue
-        if doc.warning:
-            _err(doc.warning)
-        report = det.check(doc.text, decode=True)
-        restored, _ = det.restore_and_explain(doc.text, report)
-        if report.garbled and status == EXIT_CLEAN:
-            status = EXIT_GARBLED
-        if write:
-            if restored != doc.text:
-                from .io import atomic_write_bytes
+    for group in groups:
+        for (path, doc), report in zip(group, det.check_many([d.text for _, d in group], decode=True)):
+            restored, _ = det.restore_and_explain(doc.text, report)
+            if report.garbled and status == EXIT_CLEAN:
+                status = EXIT_GARBLED
+            if write:
+                if restored != doc.text:
+                    from .io import atomic_write_bytes
 
-                try:
-                    atomic_write_bytes(path, doc.encode(restored))
-                except OSError as e:
-                    _err(f"{path}: cannot write: {e.strerror or e}")
-                    status = EXIT_ERROR
-                    continue
-                _err(f"{path}: restored")
-        elif diff:
-            name = "stdin" if path == "-" else path
-            out.writelines(difflib.unified_diff(doc.text.splitlines(True), restored.splitlines(True),
-                                                f"a/{name}", f"b/{name}"))
-        else:
-            out.write(restored)
+                    try:
+                        atomic_write_bytes(path, doc.encode(restored))
+                    except OSError as e:
+                        _err(f"{path}: cannot write: {e.strerror or e}")
+                        status = EXIT_ERROR
+                        continue
+                    _err(f"{path}: restored")
+            elif diff:
+                name = "stdin" if path == "-" else path
+                out.writelines(difflib.unified_diff(doc.text.splitlines(True), restored.splitlines(True),
+                                                    f"a/{name}", f"b/{name}"))
+            else:
+                out.write(restored)
     try:
         out.flush()
     except BrokenPipeError:
         _quiet_stdout()
-    sys.exit(status)
+    sys.exit(EXIT_ERROR if unreadable else status)
 
 
 _mt_corpus = click.option(
@@ -360,7 +376,8 @@ def _metrics_line(name: str, m: Dict[str, Any]) -> str:
 @click.option("--noise", is_flag=True, help="Add scraping noise (run-together sentences, boilerplate, hard wraps, "
                                             "no punctuation, ...) to every page, clean and damaged.")
 @click.option("--real-pairs", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="With --simulate real: the substitution table to spin with (default: the shipped real pairs).")
+              help="With --simulate real: the substitution table to spin with and to build the channel from "
+                   "(default: the shipped real pairs and swaps).")
 @click.option("--density", type=click.FloatRange(0.0, 1.0), default=0.10, show_default=True)
 @_mt_operations
 @click.option("--max-docs", type=click.IntRange(1), default=None, help="Cap on clean documents.")
@@ -400,15 +417,16 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
         perturber = MTPerturber(Lexicon.load(), operations=mt_operations or MT_OPERATIONS)
         result = evaluate_mt(det, docs, perturber, density, random.Random(seed))
     elif simulate == "real":
-        from .channel import Channel, default_channel_dir
-        from .synth import lemma_u
+        from .channel import Channel, real_intensities
+        from .synth import RealSpinner, lemma_u
 
         def heldout(original: str) -> bool:
             return lemma_u(original, seed) < 0.5
 
-        pairs = real_pairs or str(default_channel_dir() / "real_pairs.tsv")
-        det._channel = Channel.load(real=pairs, keep_real=lambda o: not heldout(o))
-        spinner = Spinner(Thesaurus.from_pairs(pairs), "all", model_seed, function_words=True)
+        source = Channel.load(real=real_pairs) if real_pairs else Channel.default()
+        det._channel = Channel.load(real=real_pairs or True, keep_real=lambda o: not heldout(o))
+        lm = det.get_lm()
+        spinner = RealSpinner(source, real_intensities(), lambda words: lm.prior(lm.ids(words)))
         result = run_eval(det, docs, spinner, density, random.Random(seed), garbled=gdocs, heldout=heldout,
                           noise=PageNoise() if noise else None)
     else:
@@ -593,9 +611,10 @@ def report(paths: Sequence[str], output: str, from_jsonl: Optional[str], include
 @click.option("--text-field", default="text", show_default=True, help="The field that holds the text.")
 @click.option("--jobs", type=click.IntRange(1), default=1, show_default=True, help="Worker processes (joblib).")
 @click.option("--batch-size", type=click.IntRange(1), default=128, show_default=True, help="Records per batch.")
+@_learn_batch
 @_engine_options
 def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_field: str, jobs: int,
-               batch_size: int, max_bytes: int, **engine: Any) -> None:
+               batch_size: int, learn_batch: bool, max_bytes: int, **engine: Any) -> None:
     """Stream a JSONL file (or - for stdin) into accepted and rejected JSONL, in input order.
 
     Every input line ends up in exactly one output. Annotations go under a "garblecheck" key
@@ -610,8 +629,9 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     dp = _detector_params(**engine)
     flt = PreIngestFilter(threshold=dp["threshold"], fpr=dp["fpr"], action=action, text_field=text_field,
                           model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
-                          lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"])
-    flt._detector = _build(dp)  # a bad model or lexicon stops here, with one line and exit code 2
+                          lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"],
+                          learn_batch=learn_batch)
+    flt._detector = _build({**dp, "learn_batch": learn_batch})  # a bad model or lexicon stops here, with one line and exit code 2
     try:
         if input_path == "-":
             fh, size = sys.stdin.buffer, None

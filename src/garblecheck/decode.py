@@ -1,20 +1,22 @@
-"""Restoration as noisy-channel decoding, as in spelling correction.
+"""Restoration as noisy-channel decoding, with a channel learned from real spinners.
 
 Each word of a sentence either stayed as the spinner found it or replaced an original the channel
-links it to (:mod:`garblecheck.channel`). A path through these choices scores::
+links it to (:mod:`garblecheck.channel`). Every option of a word gets a log-linear score, its
+features (``channel.OPTION_FEATURES``) weighed by the channel's fitted weights::
 
-    log P_lm(restored sentence)                      the language model (garblecheck.lm)
-    + sum over kept words      log(1 - rho)
-    + sum over replaced words  log rho + log P_spin(form on the page | original)
+    keep the word w:       lm . LM  +  keep_rate . log(1 - s r_w)  +  keep  +  spun_form . log(1 + c(w))
+    original o for w:      lm . LM  +  replace_rate . log(s r_o)  +  form . log P(w | o, replaced)
+                           +  real_count . log(1 + c(w, o))  +  thesaurus . [o linked]  +  prior . log P(o) / P(w)
 
-The language-model term is scaled by ``LM_WEIGHT``. ``rho`` is the document's own substitution
-rate, estimated by EM over the posteriors with a Beta prior (several documents are decoded at
-once, each with its own rate). The language model's taste for common words gives clean pages a
-rate of 1-4% too, so each word is decided at the rate the *other* words of its page give, less
-``RHO_BASELINE``: a clean page restores (almost) nothing, a heavily spun page is restored boldly,
-and one word cannot vouch for itself. With a bigram model a sentence splits into runs of
-neighbouring candidate words, each a chain; all chains are walked a step at a time together,
-Viterbi for the path and forward-backward for the posteriors.
+``LM`` is the trigram language model around the option, ``r`` the real spinners' replace rate of
+a word and ``s`` the page's intensity (1 for the average real spun page, near 0 for a clean one),
+estimated by EM over the posteriors with a Gamma prior; several documents are decoded at once,
+each with its own intensity. Every word of the page that could have been replaced and was not
+counts against the intensity, every likely replacement for it. Each word is decided at the
+intensity the *other* words of its page give, so one word cannot vouch for itself. A sentence
+splits into runs of neighbouring candidate words, each a chain whose neighbours are linked by
+the language model's pair scores; all chains are walked a step at a time together, Viterbi for
+the path and forward-backward for the posteriors.
 
 Names (capitalised words inside a sentence), numbers and words under a lexicon flag are never
 candidates; a capitalised sentence opener followed by a lower-case word is ("Officers in ...").
@@ -27,29 +29,31 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .channel import Channel
+from .channel import OPTION_FEATURES, Channel, ChannelStats, ChannelWeights
 from .features import shifted
 from .lm import LanguageModel
 
-__all__ = ["Decision", "decode", "RHO_PRIOR", "EM_ITERATIONS"]
+__all__ = ["Decision", "decode", "FLAG_MIN", "option_table", "intensity_grid", "EM_ITERATIONS"]
 
-RHO_PRIOR = (0.5, 25.0)  # Beta pseudo-counts (substituted, kept) for the document's rate
-LM_WEIGHT = 0.8  # scale of the language model's log-probabilities against the channel's (bench/decode_tuning.py)
-# The language model prefers common words, so EM finds a rate of 1-4% on clean pages too: the
-# decoder restores at the rate in excess of that (never below RHO_FLOOR).
-RHO_BASELINE = 0.03
-RHO_FLOOR = 0.001
-RHO_START = 0.05
-EM_ITERATIONS = 6
+EM_ITERATIONS = 5
 NEG = -1e30
-DROP_MARGIN = 4.0  # log-odds below which a word's best original is not worth a place in the lattice
+DROP_MARGIN = 6.0  # log-odds (at intensity 1) below which a word's best original is not worth a place in the lattice
 MAX_PRIOR = 8  # per form: the originals most likely a priori (channel and unigram)
+FLAG_MIN = 0.7  # a decision whose chosen original has this posterior becomes a flag, and restore applies it
 REPORT_BELOW = 0.9  # decisions are returned for words Viterbi replaces or whose P(keep) is below this
+INTENSITY_START = 0.5
+MAX_SR = 0.98  # s * r never reaches 1: a spinner may always leave a word alone
+_F = {name: i for i, name in enumerate(OPTION_FEATURES)}
+
+
+def intensity_grid() -> np.ndarray:
+    """The intensities EM chooses from (log-spaced; 1 is the average real spun page)."""
+    return np.geomspace(0.002, 2.0, 64)
 
 
 @dataclass(frozen=True)
 class Decision:
-    """One candidate word: the table index ``word``, the originals ranked by posterior (the word as
+    """One candidate word (or phrase of ``span`` words from ``word``): the table index ``word``, the originals ranked by posterior (the word as
     written is left out), their posteriors, the posterior of keeping it, and Viterbi's choice."""
 
     word: int
@@ -57,6 +61,7 @@ class Decision:
     posteriors: Tuple[float, ...]
     p_keep: float
     chosen: Optional[str]  # None: keep
+    span: int = 1  # words of the text it covers (a phrase: several)
 
     @property
     def confidence(self) -> float:
@@ -88,13 +93,16 @@ def _blocks(idx: np.ndarray) -> List[np.ndarray]:
 
 class _Lattice:
     """The candidate words of a document as padded arrays: row ``i`` holds the options of the
-    ``i``-th candidate (column 0 the word as written, then originals; ``NEG`` pads); for the rows
-    ``i`` that are ``linked`` to the next, ``pair`` holds (in their order) the language-model
-    scores from the options of ``i`` to those of ``i + 1``. Chains are walked a step at a time
-    for all runs at once, in blocks of rows."""
+    ``i``-th candidate (column 0 the word as written, then originals; ``NEG`` pads): their static
+    scores ``unary`` and replace rates ``rate`` (column 0 the word's own); for the rows ``i`` that
+    are ``linked`` to the next, ``pair`` holds (in their order) the language-model scores from the
+    options of ``i`` to those of ``i + 1``. Chains are walked a step at a time for all runs at
+    once, in blocks of rows."""
 
-    def __init__(self, unary: np.ndarray, channel: np.ndarray, pair: np.ndarray, linked: np.ndarray) -> None:
-        self.unary, self.channel, self._pair = unary, channel, pair
+    def __init__(self, unary: np.ndarray, rate: np.ndarray, pair: np.ndarray, linked: np.ndarray,
+                 weights: ChannelWeights) -> None:
+        self.unary, self.rate, self._pair = unary, rate, pair
+        self.w_keep, self.w_replace = weights.keep_rate, weights.replace_rate
         C = len(unary)
         self._pair_row = np.cumsum(linked) - 1  # row i's place in ``pair`` (where linked)
         starts = np.r_[True, ~linked[:-1]] if C else np.zeros(0, dtype=bool)
@@ -110,13 +118,13 @@ class _Lattice:
         """The pair scores from linked ``rows`` to the rows after them."""
         return self._pair[self._pair_row[rows]]
 
-    def scores(self, rate: Any) -> np.ndarray:
-        """Unary scores at a substitution rate (one for all rows, or one per row)."""
-        rate = np.broadcast_to(np.asarray(rate, dtype=np.float64), (len(self.unary),))[:, None]
-        ch = self.channel.copy()
-        ch[:, :1] = np.log1p(-rate)
-        ch[:, 1:] += np.log(rate)
-        return self.unary + ch
+    def scores(self, intensity: Any) -> np.ndarray:
+        """Unary scores at a page intensity (one for all rows, or one per row)."""
+        s = np.broadcast_to(np.asarray(intensity, dtype=np.float64), (len(self.unary),))[:, None]
+        sr = np.minimum(s * self.rate, MAX_SR)
+        terms = np.log(sr) * self.w_replace
+        terms[:, 0] = np.log1p(-sr[:, 0]) * self.w_keep
+        return self.unary + terms
 
     def marginals(self, score: np.ndarray) -> np.ndarray:
         """Forward-backward: the posterior of every option."""
@@ -144,33 +152,38 @@ class _Lattice:
         return choice
 
 
-def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: np.ndarray,
-           skip: Optional[np.ndarray] = None, fixed: Optional[Dict[int, int]] = None,
-           rho: Optional[float] = None, lm_weight: Optional[float] = None,
-           prior: Optional[Tuple[float, float]] = None, known: Any = 0,
-           cache: Optional[Dict[str, Any]] = None, doc: Optional[np.ndarray] = None) -> Tuple[List[Decision], np.ndarray]:
-    """Decode the words of one document, or of several at once (``doc``: the document index of
-    each word, non-decreasing; each document has its own rate). ``sentence`` is the sentence
-    index of each word.
+@dataclass
+class _Prepared:
+    """The candidate words of some documents and their options, before any weighing: ``P`` the
+    candidate words (``end``: the word after each), ``names`` their originals, ``X`` the features of every option in
+    ``OPTION_FEATURES`` columns (rows grouped by candidate, the word as written first; the rate
+    columns hold ``log r``), ``rate`` each option's replace rate, ``owner`` and ``col`` each
+    row's candidate and column, the language model's terms; ``eligible`` the words that could have
+    been replaced and their ``eligible_rate``. A candidate is one word, or a phrase real spinners
+    wrote (``Channel.phrases``) whose options are its originals."""
 
-    ``skip`` marks words that are never candidates; ``fixed`` gives the vocabulary id to read in
-    place of a word (a lexicon flag's replacement) as context. ``rho`` fixes the substitution
-    rate instead of estimating it; ``known`` substitutions found by other means (lexicon flags)
-    count towards the estimate (a number, or one per document). ``cache`` keeps each form's
-    options between calls with the same ``lm`` and ``channel`` (a dict the caller owns). Returns
-    the decisions and each document's rate (estimated by EM, or ``rho``); the decisions are taken
-    at the rate in excess of ``RHO_BASELINE`` that the *other* words of the document give.
-    """
-    lm_weight = LM_WEIGHT if lm_weight is None else lm_weight
-    cache = {} if cache is None else cache
-    prior = RHO_PRIOR if prior is None else prior
+    P: np.ndarray
+    end: np.ndarray  # the word after each candidate (P + 1, or past a phrase)
+    names: List[Tuple[str, ...]]  # each candidate's originals
+    X: np.ndarray
+    rate: np.ndarray
+    owner: np.ndarray
+    col: np.ndarray
+    first_id: np.ndarray  # each option's first and last word, for the pair scores of neighbours
+    last_id: np.ndarray
+    left: np.ndarray  # the option's first word after the words before it
+    inner: np.ndarray  # the option's other words (phrases)
+    right: np.ndarray  # the two words after the option
+    eligible: np.ndarray
+    eligible_rate: np.ndarray
+
+
+def _prepare(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: np.ndarray,
+             skip: Optional[np.ndarray], fixed: Optional[Dict[int, int]], cache: Dict[str, Any]
+             ) -> Tuple[Optional[_Prepared], np.ndarray, np.ndarray]:
+    """The options of every candidate, with the words as context (``base`` ids, ``first`` of
+    each sentence)."""
     n = len(words)
-    doc = np.zeros(n, dtype=np.int64) if doc is None else np.asarray(doc, dtype=np.int64)
-    D = int(doc[-1]) + 1 if n else 1
-    nothing = np.full(D, RHO_START if rho is None else rho)
-    if n == 0:
-        return [], nothing
-    known = np.broadcast_to(np.asarray(known, dtype=np.float64), (D,))
     sentence = np.asarray(sentence)
     same = sentence[1:] == sentence[:-1]
     first = np.r_[True, ~same]
@@ -186,99 +199,174 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     if skip is not None:
         ok &= ~skip
     pool = cache.get("pool")
-    if pool is None:
+    if pool is None or pool.channel is not channel or pool.lm is not lm:
         pool = cache["pool"] = _Pool(lm, channel)
     cands = np.flatnonzero(ok)
     slots = pool.slots([lowered[k] for k in cands.tolist()])
-    del lowered
+    eligible, eligible_rate = cands, pool.keep_rate[slots]
     has = pool.size[slots] > 0
     P, slots = cands[has], slots[has]
-    if not len(P):
-        return [], nothing
-    N = np.bincount(doc[P], minlength=D)  # every candidate counts for the rate; the dropped ones as kept
     around = [shifted(base, sentence, k) for k in (-2, -1, 1, 2)]
-    # in blocks of candidates, so the options of a long text never sit in memory all at once
-    parts = [_options(lm, pool, base, around, P[i : i + CANDIDATE_BLOCK], slots[i : i + CANDIDATE_BLOCK], lm_weight)
-             for i in range(0, len(P), CANDIDATE_BLOCK)]
-    alive = np.concatenate([part[0] for part in parts])
-    if not alive.any():
-        return [], nothing
-    O, CH, left, right, col = (np.concatenate([part[j] for part in parts]) for j in range(1, 6))
-    del parts  # (memory: the arrays below are built from these, and each is let go once used)
-    P, slots = P[alive], slots[alive]
-    sizes = pool.size[slots]
-    owner = np.repeat(np.arange(len(P)), sizes + 1)
-    C, K = len(P), int(sizes.max() + 1)
-    ids = np.zeros((C, K), dtype=np.int64)
-    names = np.full((C, K), -1, dtype=np.int64)  # column of the option in its candidate's list
-    chan = np.full((C, K), NEG)
-    lm_left = np.zeros((C, K))
-    lm_right = np.zeros((C, K))
-    ids[owner, col], names[owner, col], chan[owner, col] = O, col, CH
-    lm_left[owner, col], lm_right[owner, col] = left, right
-    del O, CH, left, right, col, owner
-    linked = np.r_[(P[1:] == P[:-1] + 1) & ~first[P[1:]], False]
-    # unary language-model terms: the left bigram on a run's first word, the right on its last
-    unary = lm_weight * (np.where(np.r_[True, ~linked[:-1]][:, None], lm_left, 0.0)
-                         + np.where(~linked[:, None], lm_right, 0.0))
-    unary[chan <= NEG] = NEG
-    del lm_left, lm_right
-    li = np.flatnonzero(linked)
-    pair = np.zeros((len(li), K, K))
-    for at in range(0, len(li), STEP_BLOCK):
-        block = li[at : at + STEP_BLOCK]
-        a = np.repeat(ids[block], K, axis=1).ravel()
-        b = np.tile(ids[block + 1], (1, K)).ravel()
-        pair[at : at + len(block)] = lm_weight * lm.logp(a[:, None], b).reshape(len(block), K, K)
-    del ids
-    lattice = _Lattice(unary, chan, pair, linked)
-
-    dP = doc[P]
-    rate: Any = RHO_START if rho is None else rho
-    if rho is None:
-        a, b = prior
-        for _ in range(EM_ITERATIONS):
-            post = lattice.marginals(lattice.scores(rate))
-            q = 1.0 - post[:, 0]
-            expected = np.bincount(dP, weights=q, minlength=D)
-            rho_out = (expected + known + a) / (N + known + a + b)
-            rate = rho_out[dP]
-        # each word is decided at the rate the *other* words give: one word cannot vouch for itself
-        rate = np.maximum((expected[dP] - q + known[dP] + a) / (N[dP] - 1 + known[dP] + a + b) - RHO_BASELINE,
-                          RHO_FLOOR)
-    else:
-        rho_out = np.full(D, rho)
-    score = lattice.scores(rate)
-    post = lattice.marginals(score)
-    choice = lattice.viterbi(score)
-    out = []
-    ranked = np.argsort(-post, axis=1, kind="stable")
-    for i in np.flatnonzero((choice > 0) | (post[:, 0] < REPORT_BELOW)).tolist():
-        alts = pool.names[int(slots[i])]
-        js = [j for j in ranked[i].tolist() if names[i, j] > 0]
-        chosen = int(names[i, choice[i]])
-        out.append(Decision(int(P[i]), tuple(alts[names[i, j] - 1] for j in js), tuple(float(post[i, j]) for j in js),
-                            float(post[i, 0]), None if chosen <= 0 else alts[chosen - 1]))
-    return out, rho_out
-
-
-def _options(lm: LanguageModel, pool: "_Pool", base: np.ndarray, around: Sequence[np.ndarray], P: np.ndarray,
-             slots: np.ndarray, lm_weight: float) -> Tuple[np.ndarray, ...]:
-    """For candidate words ``P`` (their forms in the ``pool`` at ``slots``): which are worth a
-    place in the lattice (an original within ``DROP_MARGIN`` of the word), and for the options of
-    those (the word as written in column 0, then its originals): vocabulary ids, channel scores,
-    language-model scores on the left and on the right, and columns."""
     sizes = pool.size[slots]
     heads = np.cumsum(sizes + 1) - (sizes + 1)  # where each candidate's options start
     owner = np.repeat(np.arange(len(P)), sizes + 1)
     col = np.arange(int((sizes + 1).sum())) - np.repeat(heads, sizes + 1)
     at = pool.start[slots][owner] + col - 1  # index of each original in the pool (col > 0)
     tail = col > 0
-    O = np.where(tail, pool.ids[np.maximum(at, 0)], base[P][owner])
-    CH = np.where(tail, pool.ch[np.maximum(at, 0)], 0.0)
-    # the words as written two before and two after (-1 past the sentence edge)
-    p2, p1, n1, n2 = (a[P][owner] for a in around)
-    # the option after the two words before it, and the two words after it (one query for all three)
+    ids = np.where(tail, pool.ids[np.maximum(at, 0)], base[P][owner])
+    X = np.where(tail[:, None], pool.feat[np.maximum(at, 0)], pool.keep_feat[slots][owner])
+    rate = np.where(tail, pool.rate[np.maximum(at, 0)], pool.keep_rate[slots][owner])
+    left = np.empty(len(ids))
+    right = np.empty(len(ids))
+    # in blocks of candidates, so the language-model queries of a long text never sit in memory at once
+    bounds = np.r_[heads, len(ids)]
+    for i in range(0, len(P), CANDIDATE_BLOCK):
+        lo, hi = int(bounds[i]), int(bounds[min(i + CANDIDATE_BLOCK, len(P))])
+        left[lo:hi], right[lo:hi] = _lm_terms(lm, ids[lo:hi], [a[P][owner[lo:hi]] for a in around])
+    X[:, _F["lm"]] = left + right
+    names = [pool.names[int(k)] for k in slots.tolist()]
+    end = P + 1
+    inner = np.zeros(len(ids))
+    phrases = _phrase_nodes(lm, channel, lowered, ok, sentence, base, around, cache)
+    if phrases is None and not len(P):
+        return None, base, first
+    if phrases is not None:
+        (pP, pend, pnames, pX, prate, powner, pcol, pfirst, plast, pleft, pinner, pright) = phrases
+        inside = np.zeros(n + 1, dtype=np.int64)
+        np.add.at(inside, pP, 1)
+        np.add.at(inside, pend, -1)
+        drop = np.cumsum(inside)[P] > 0  # single words inside a phrase give way to it
+        keep_rows = ~drop[owner]
+        order = np.argsort(np.r_[P[~drop], pP], kind="stable")
+        nodes = len(order)
+        # rows of both kinds, regrouped by the order of the candidates in the text
+        row_owner = np.r_[np.cumsum(~drop)[owner[keep_rows]] - 1, powner + int((~drop).sum())]
+        rank = np.empty(nodes, dtype=np.int64)
+        rank[order] = np.arange(nodes)
+        new_owner = rank[row_owner]
+        rows = np.lexsort((np.r_[col[keep_rows], pcol], new_owner))
+        cat = lambda a, b: np.r_[a[keep_rows], b][rows]  # noqa: E731
+        X = np.concatenate([X[keep_rows], pX])[rows]
+        rate, col, left, inner, right = cat(rate, prate), cat(col, pcol), cat(left, pleft), cat(np.zeros(len(ids)), pinner), cat(right, pright)
+        first_id, last_id = cat(ids, pfirst), cat(ids, plast)
+        all_names = [nm for nm, d in zip(names, drop.tolist()) if not d] + pnames
+        names = [all_names[i] for i in order.tolist()]
+        P, end = np.r_[P[~drop], pP][order], np.r_[end[~drop], pend][order]
+        owner = new_owner[rows]
+    else:
+        first_id = last_id = ids
+    return _Prepared(P, end, names, X, rate, owner, col, first_id, last_id, left, inner, right, eligible, eligible_rate), base, first
+
+
+def _phrase_nodes(lm: LanguageModel, channel: Channel, lowered: Sequence[str], ok: np.ndarray, sentence: np.ndarray,
+                  base: np.ndarray, around: Sequence[np.ndarray], cache: Dict[str, Any]) -> Optional[Tuple[Any, ...]]:
+    """The phrases of ``Channel.phrases`` written at eligible words of one sentence, as candidates
+    whose options are the phrase as written and its originals: the same arrays as single words,
+    the language model read over every word of an option."""
+    index = cache.get("phrases")
+    if index is None or index[0] is not channel:
+        by_first: Dict[str, List[Tuple[Tuple[str, ...], Dict[str, float]]]] = {}
+        for spun, originals in channel.phrases.items():
+            key = tuple(spun.split(" "))
+            by_first.setdefault(key[0], []).append((key, originals))
+        for v in by_first.values():
+            v.sort(key=lambda x: -len(x[0]))  # the longest phrase first
+        index = cache["phrases"] = (channel, by_first)
+    by_first = index[1]
+    found: List[Tuple[int, int, Dict[str, float]]] = []
+    i, n = 0, len(lowered)
+    while i < n:
+        hit = None
+        if ok[i] and lowered[i] in by_first:
+            for key, originals in by_first[lowered[i]]:
+                j = i + len(key)
+                if j <= n and tuple(lowered[i:j]) == key and ok[i:j].all() and sentence[j - 1] == sentence[i]:
+                    hit = (i, j, originals)
+                    break
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit)
+        i = hit[1]
+    if not found:
+        return None
+    F = len(OPTION_FEATURES)
+    w = channel.weights
+    p2, p1, n1, n2 = around
+    nodes_P, nodes_end, nodes_names = [], [], []
+    X_rows, rates, owners, cols, seqs, ctx = [], [], [], [], [], []
+    for node, (i, j, originals) in enumerate(found):
+        written = tuple(lowered[i:j])
+        written_rates = channel.rates(list(written), lm.prior(lm.ids(written)))
+        opts = sorted(((tuple(o.split(" ")), c) for o, c in originals.items() if all(lm.ids(o.split(" ")) > 0)),
+                      key=lambda x: -x[1])[:MAX_PRIOR]
+        if not opts:
+            continue
+        nodes_P.append(i)
+        nodes_end.append(j)
+        nodes_names.append(tuple(" ".join(o) for o, _ in opts))
+        x = np.zeros(F)
+        x[_F["keep"]] = 1.0
+        x[_F["spun_form"]] = np.log1p(sum(originals.values()))
+        X_rows.append(x)
+        rates.append(float(1.0 - np.prod(1.0 - written_rates)))  # the chance a spinner touched one of its words
+        for k, (o, c) in enumerate(opts):
+            o_prior = lm.prior(lm.ids(o))
+            x = np.zeros(F)
+            total = channel.real_count(" ".join(o)) if len(o) == 1 else channel.phrase_total(" ".join(o))
+            x[_F["form"]] = np.log(c / (total + w.form_strength))
+            x[_F["real_count"]] = np.log1p(c)
+            x[_F["prior"]] = float(o_prior.sum() - lm.prior(base[i:j]).sum())
+            X_rows.append(x)
+            rates.append(float(channel.rates(list(o), o_prior).mean()))
+        for k, seq in enumerate([tuple(base[i:j].tolist()), *(tuple(lm.ids(o).tolist()) for o, _ in opts)]):
+            owners.append(len(nodes_P) - 1)
+            cols.append(k)
+            seqs.append(seq)
+            ctx.append((int(p2[i]), int(p1[i]), int(n1[j - 1]), int(n2[j - 1])))
+    if not nodes_P:
+        return None
+    left, inner, right = _sequence_terms(lm, seqs, ctx)
+    X = np.array(X_rows)
+    X[:, _F["lm"]] = left + inner + right
+    rate = np.array(rates)
+    X[:, _F["keep_rate"]] = np.where(np.array(cols) == 0, np.log(np.maximum(rate, 1e-12)), 0.0)
+    X[:, _F["replace_rate"]] = np.where(np.array(cols) == 0, 0.0, np.log(np.maximum(rate, 1e-12)))
+    return (np.array(nodes_P), np.array(nodes_end), nodes_names, X, rate, np.array(owners), np.array(cols),
+            np.array([q[0] for q in seqs]), np.array([q[-1] for q in seqs]), left, inner, right)
+
+
+def _sequence_terms(lm: LanguageModel, seqs: Sequence[Tuple[int, ...]], ctx: Sequence[Tuple[int, int, int, int]]
+                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The language model over word sequences between two words before and two after (-1 past the
+    sentence edge): the first word (left), the others (inner), the two words after (right)."""
+    hist: List[Tuple[int, int]] = []
+    target: List[int] = []
+    which: List[Tuple[int, int]] = []  # (sequence, 0 left / 1 inner / 2 right)
+    for k, (seq, (p2, p1, n1, n2)) in enumerate(zip(seqs, ctx)):
+        full = [p2, p1, *seq]
+        for t in range(len(seq)):
+            hist.append((full[t], full[t + 1]))
+            target.append(seq[t])
+            which.append((k, 0 if t == 0 else 1))
+        if n1 >= 0:
+            tail = [*full[-2:], n1] + ([n2] if n2 >= 0 else [])
+            for t in range(len(tail) - 2):
+                hist.append((tail[t], tail[t + 1]))
+                target.append(tail[t + 2])
+                which.append((k, 2))
+    lp = lm.logp(np.array(hist, dtype=np.int64), np.array(target, dtype=np.int64))
+    out = np.zeros((3, len(seqs)))
+    idx = np.array(which)
+    np.add.at(out, (idx[:, 1], idx[:, 0]), lp)
+    return out[0], out[1], out[2]
+
+
+def _lm_terms(lm: LanguageModel, O: np.ndarray, around: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
+    """For options ``O`` with the words as written two before and two after (-1 past the sentence
+    edge): the language model's score of the option after the two words before it (left), and of
+    the two words after it (right)."""
+    p2, p1, n1, n2 = around
     after1, after2 = np.maximum(n1, 0), np.maximum(n2, 0)
     m = len(O)
     lp = lm.logp(np.column_stack([np.r_[p2, p1, O], np.r_[p1, O, after1]]), np.r_[O, after1, after2])
@@ -286,29 +374,220 @@ def _options(lm: LanguageModel, pool: "_Pool", base: np.ndarray, around: Sequenc
     # the right side reads the word before as written: exact unless that word is a candidate too,
     # where the pair terms of the lattice take over
     right = np.where(n1 >= 0, lp[m : 2 * m], 0.0) + np.where((n1 >= 0) & (n2 >= 0), lp[2 * m :], 0.0)
-    # how well each option fits between the words as written
-    local = lm_weight * (left + right) + CH
-    # a word none of whose originals comes within DROP_MARGIN of it is kept without a decision
-    best_alt = np.maximum.reduceat(np.where(col == 0, NEG, local), heads)
+    return left, right
+
+
+def option_table(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: np.ndarray,
+                 skip: Optional[np.ndarray] = None, cache: Optional[Dict[str, Any]] = None
+                 ) -> Optional[Tuple[np.ndarray, np.ndarray, List[Tuple[str, ...]], np.ndarray, np.ndarray, np.ndarray]]:
+    """The decoder's view of every candidate word, unweighed, for fitting and measuring the channel
+    (:mod:`garblecheck.channel_fit`): ``(P, owner, originals, X, rate)``, plus each row's column;
+    ``X`` has ``OPTION_FEATURES`` columns with ``log r`` in both rate columns (the caller adds the
+    intensity), rows grouped by candidate word, the word as written first."""
+    cache = {} if cache is None else cache
+    prep, _, _ = _prepare(lm, channel, words, sentence, skip, None, cache)
+    if prep is None:
+        return None
+    return prep.P, prep.owner, prep.names, prep.X, prep.rate, prep.col
+
+
+def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: np.ndarray,
+           skip: Optional[np.ndarray] = None, fixed: Optional[Dict[int, int]] = None,
+           rho: Any = None, lm_weight: Optional[float] = None,
+           prior: Optional[Tuple[float, float]] = None, known: Any = 0,
+           cache: Optional[Dict[str, Any]] = None, doc: Optional[np.ndarray] = None,
+           learn: Optional[ChannelStats] = None) -> Tuple[List[Decision], np.ndarray]:
+    """Decode the words of one document, or of several at once (``doc``: the document index of
+    each word, non-decreasing; each document has its own intensity). ``sentence`` is the sentence
+    index of each word.
+
+    ``skip`` marks words that are never candidates; ``fixed`` gives the vocabulary id to read in
+    place of a word (a lexicon flag's replacement) as context. ``rho`` fixes the page intensity
+    instead of estimating it (one for all, or one per document); ``known`` substitutions found by other means (lexicon flags) count
+    towards the estimate (a number, or one per document). ``lm_weight`` and ``prior`` (the Gamma
+    prior of the intensity) override the channel's weights. ``cache`` keeps each form's options
+    between calls with the same ``lm`` and ``channel`` (a dict the caller owns). Returns the
+    decisions and each document's intensity (estimated by EM, or ``rho``); the decisions are taken
+    at the intensity the *other* words of the document give. ``learn`` gathers the expected counts
+    of every option and eligible word (:meth:`Channel.learned`).
+    """
+    weights = channel.weights
+    if lm_weight is not None:
+        weights = weights.replace(lm=lm_weight)
+    if prior is not None:
+        weights = weights.replace(intensity_prior=tuple(prior))
+    cache = {} if cache is None else cache
+    n = len(words)
+    doc = np.zeros(n, dtype=np.int64) if doc is None else np.asarray(doc, dtype=np.int64)
+    D = int(doc[-1]) + 1 if n else 1
+    nothing = np.zeros(D) if rho is None else np.broadcast_to(np.asarray(rho, dtype=np.float64), (D,)).copy()
+    if n == 0:
+        return [], nothing
+    known = np.broadcast_to(np.asarray(known, dtype=np.float64), (D,))
+    prep, base, first = _prepare(lm, channel, words, sentence, skip, fixed, cache)
+    if prep is None:
+        return [], nothing
+    w = weights.vector()
+    w_static = w.copy()
+    w_static[[_F["keep_rate"], _F["replace_rate"], _F["lm"]]] = 0.0  # the lm and the rates are added apart
+    static = prep.X @ w_static
+    # a word none of whose originals comes within DROP_MARGIN of it (at intensity 1) is kept without a decision
+    sr = np.minimum(prep.rate, MAX_SR)
+    local = weights.lm * prep.X[:, _F["lm"]] + static + np.where(
+        prep.col > 0, weights.replace_rate * np.log(sr), weights.keep_rate * np.log1p(-sr))
+    sizes = np.bincount(prep.owner, minlength=len(prep.P))
+    heads = np.cumsum(sizes) - sizes
+    best_alt = np.maximum.reduceat(np.where(prep.col == 0, NEG, local), heads)
     alive = best_alt - local[heads] > -DROP_MARGIN
-    flat = alive[owner]
-    return alive, O[flat], CH[flat], left[flat], right[flat], col[flat]
+    flat = alive[prep.owner]
+    P, end = prep.P[alive], prep.end[alive]
+    names_of = [nm for nm, ok in zip(prep.names, alive.tolist()) if ok]
+    if not len(P):
+        return [], _intensity_only(prep, doc, D, known, weights) if rho is None else nothing
+    owner = np.cumsum(alive)[prep.owner[flat]] - 1
+    col = prep.col[flat]
+    C, K = len(P), int(col.max() + 1)
+    first_id = np.zeros((C, K), dtype=np.int64)
+    last_id = np.zeros((C, K), dtype=np.int64)
+    names = np.full((C, K), -1, dtype=np.int64)  # column of the option in its candidate's list
+    rate = np.ones((C, K))
+    lm_left = np.zeros((C, K))
+    lm_right = np.zeros((C, K))
+    unary = np.full((C, K), NEG)
+    first_id[owner, col], last_id[owner, col] = prep.first_id[flat], prep.last_id[flat]
+    names[owner, col], rate[owner, col] = col, prep.rate[flat]
+    lm_left[owner, col], lm_right[owner, col] = prep.left[flat], prep.right[flat]
+    unary[owner, col] = static[flat] + weights.lm * prep.inner[flat]
+    linked = np.r_[(P[1:] == end[:-1]) & ~first[P[1:]], False]
+    # language-model terms: the left one on a run's first word, the right on its last, pairs between
+    unary = unary + weights.lm * (np.where(np.r_[True, ~linked[:-1]][:, None], lm_left, 0.0)
+                                  + np.where(~linked[:, None], lm_right, 0.0))
+    unary[names < 0] = NEG
+    del lm_left, lm_right
+    li = np.flatnonzero(linked)
+    pair = np.zeros((len(li), K, K))
+    for at in range(0, len(li), STEP_BLOCK):
+        block = li[at : at + STEP_BLOCK]
+        a = np.repeat(last_id[block], K, axis=1).ravel()
+        b = np.tile(first_id[block + 1], (1, K)).ravel()
+        pair[at : at + len(block)] = weights.lm * lm.logp(a[:, None], b).reshape(len(block), K, K)
+    del first_id, last_id
+    lattice = _Lattice(unary, rate, pair, linked, weights)
+
+    dP = doc[P]
+    if rho is None:
+        s_doc = np.full(D, INTENSITY_START)
+        for _ in range(EM_ITERATIONS):
+            q = 1.0 - lattice.marginals(lattice.scores(s_doc[dP]))[:, 0]
+            s_doc, s_word = _m_step(prep, doc, D, P, end, q, known, weights)
+        intensity = s_word  # each word at the intensity the other words give
+        s_out = s_doc
+    else:
+        s_out = nothing
+        intensity = s_out[dP]
+    score = lattice.scores(intensity)
+    post = lattice.marginals(score)
+    choice = lattice.viterbi(score)
+    if learn is not None:
+        _gather(learn, prep, words, doc, P, end, names_of, names, post, s_out)
+    out = []
+    ranked = np.argsort(-post, axis=1, kind="stable")
+    for i in np.flatnonzero((choice > 0) | (post[:, 0] < REPORT_BELOW)).tolist():
+        alts = names_of[i]
+        js = [j for j in ranked[i].tolist() if names[i, j] > 0]
+        chosen = int(names[i, choice[i]])
+        out.append(Decision(int(P[i]), tuple(alts[names[i, j] - 1] for j in js), tuple(float(post[i, j]) for j in js),
+                            float(post[i, 0]), None if chosen <= 0 else alts[chosen - 1], int(end[i] - P[i])))
+    return out, s_out
+
+
+def _gather(learn: ChannelStats, prep: _Prepared, words: Sequence[str], doc: np.ndarray, P: np.ndarray, end: np.ndarray,
+            names_of: List[Tuple[str, ...]], names: np.ndarray, post: np.ndarray, intensity: np.ndarray) -> None:
+    """Every eligible word's expected originals into ``learn``: the lattice's posteriors, and the
+    word itself for the others."""
+    lowered = [w.lower().replace("’", "'") for w in words]
+    covered = np.zeros(len(words), dtype=bool)
+    for i in range(len(P)):
+        a, b = int(P[i]), int(end[i])
+        covered[a:b] = True
+        form = " ".join(lowered[a:b])
+        s = float(intensity[doc[a]])
+        for j in np.flatnonzero(names[i] >= 0).tolist():
+            q = float(post[i, j])
+            if q > 1e-4:
+                learn.add(form, form if j == 0 else names_of[i][names[i, j] - 1], q, s)
+    for k in prep.eligible[~covered[prep.eligible]].tolist():
+        learn.add(lowered[k], lowered[k], 1.0, float(intensity[doc[k]]))
+
+
+def _objective(keep_terms: np.ndarray, replaced: np.ndarray, weights: ChannelWeights) -> np.ndarray:
+    """The expected log-likelihood of each document at each grid intensity (rows: documents),
+    with the Gamma prior: ``keep_terms`` summed ``q_keep log(1 - s r)`` per grid intensity,
+    ``replaced`` the expected replacements (known ones included)."""
+    grid = intensity_grid()
+    a, b = weights.intensity_prior
+    return keep_terms + (replaced[:, None] + a - 1.0) * np.log(grid)[None, :] - b * grid[None, :]
+
+
+def _keep_terms(q_keep: np.ndarray, r: np.ndarray, doc: np.ndarray, D: int) -> np.ndarray:
+    grid = intensity_grid()
+    out = np.zeros((D, len(grid)))
+    for g, s in enumerate(grid):
+        out[:, g] = np.bincount(doc, weights=q_keep * np.log1p(-np.minimum(s * r, MAX_SR)), minlength=D)
+    return out
+
+
+def _m_step(prep: _Prepared, doc: np.ndarray, D: int, P: np.ndarray, end: np.ndarray, q: np.ndarray, known: np.ndarray,
+            weights: ChannelWeights) -> Tuple[np.ndarray, np.ndarray]:
+    """The intensity of each document, and of each lattice candidate with its own evidence left out.
+    ``q``: each candidate's posterior of having been replaced (a phrase: once, for all its words);
+    every other eligible word was kept."""
+    grid = intensity_grid()
+    e = prep.eligible
+    # each eligible word's candidate (-1: none): candidates cover the words P[i] .. end[i] - 1
+    at = np.searchsorted(P, e, side="right") - 1
+    node = np.where((at >= 0) & (e < end[np.maximum(at, 0)]), at, -1)
+    q_keep = np.where(node >= 0, 1.0 - q[np.maximum(node, 0)], 1.0)
+    keep = _keep_terms(q_keep, prep.eligible_rate, doc[e], D)
+    replaced = np.bincount(doc[P], weights=q, minlength=D) + known
+    F = _objective(keep, replaced, weights)
+    s_doc = grid[F.argmax(axis=1)]
+    # the same without each candidate's own terms
+    inside = node >= 0
+    own_keep = np.zeros((len(P), len(grid)))
+    for g, s in enumerate(grid):
+        own_keep[:, g] = np.bincount(node[inside], weights=np.log1p(-np.minimum(s * prep.eligible_rate[inside], MAX_SR)),
+                                     minlength=len(P))
+    own = (1.0 - q)[:, None] * own_keep + q[:, None] * np.log(grid)[None, :]
+    s_word = grid[(F[doc[P]] - own).argmax(axis=1)]
+    return s_doc, s_word
+
+
+def _intensity_only(prep: _Prepared, doc: np.ndarray, D: int, known: np.ndarray, weights: ChannelWeights) -> np.ndarray:
+    """The intensity of documents none of whose words is worth a decision: every word kept."""
+    keep = _keep_terms(np.ones(len(prep.eligible)), prep.eligible_rate, doc[prep.eligible], D)
+    return intensity_grid()[_objective(keep, known.astype(np.float64), weights).argmax(axis=1)]
 
 
 class _Pool:
     """The options of every form met so far, in flat arrays: for a form's slot, ``size`` originals
-    from ``start`` in ``ids`` (vocabulary ids) and ``ch`` (log P_spin), and their words in
-    ``names``. A form gets the ``MAX_PRIOR`` originals the language model knows that are most
-    likely by channel and unigram."""
+    from ``start`` in ``ids`` (vocabulary ids), ``feat`` (their ``OPTION_FEATURES``, context
+    columns 0) and ``rate`` (replace rates), their words in ``names``; the form's own keep
+    features and rate in ``keep_feat`` and ``keep_rate``. A form gets the ``MAX_PRIOR`` originals
+    the language model knows that are most likely by channel, rate and unigram."""
 
     def __init__(self, lm: LanguageModel, channel: Channel) -> None:
         self.lm, self.channel = lm, channel
         self.slot: Dict[str, int] = {}
         self.names: List[Tuple[str, ...]] = []
+        F = len(OPTION_FEATURES)
         self.start = np.zeros(0, dtype=np.int64)
         self.size = np.zeros(0, dtype=np.int64)
         self.ids = np.zeros(0, dtype=np.int64)
-        self.ch = np.zeros(0)
+        self.feat = np.zeros((0, F))
+        self.rate = np.zeros(0)
+        self.keep_feat = np.zeros((0, F))
+        self.keep_rate = np.zeros(0)
 
     def slots(self, forms: Sequence[str]) -> np.ndarray:
         get = self.slot.get
@@ -318,25 +597,53 @@ class _Pool:
             if len(self.slot) > 500_000:  # bounded memory on endless streams of new forms
                 self.__init__(self.lm, self.channel)  # type: ignore[misc]
                 return self.slots(forms)
-            starts, sizes, ids, chs = [], [], [], []
-            total = len(self.ids)
-            for f in new:
-                cands = [(o, lp) for o, lp in self.channel.candidates(f) if o != f]
-                found = self.lm.ids(o for o, _ in cands)
-                known = np.flatnonzero(found > 0)
-                ch = np.array([cands[i][1] for i in known.tolist()])
-                top = np.argsort(-(ch + self.lm.prior(found[known])), kind="stable")[:MAX_PRIOR]
-                best = known[top]
-                self.slot[f] = len(self.names)
-                self.names.append(tuple(cands[i][0] for i in best.tolist()))
-                starts.append(total)
-                sizes.append(len(best))
-                ids.append(found[best])
-                chs.append(ch[top])
-                total += len(best)
-            self.start = np.r_[self.start, starts].astype(np.int64)
-            self.size = np.r_[self.size, sizes].astype(np.int64)
-            self.ids = np.concatenate([self.ids, *ids]).astype(np.int64)
-            self.ch = np.concatenate([self.ch, *chs])
+            self._add(new)
             out = [get(f, -1) for f in forms]
         return np.array(out, dtype=np.int64)
+
+    def _add(self, new: Sequence[str]) -> None:
+        lm, channel = self.lm, self.channel
+        w = channel.weights
+        F = len(OPTION_FEATURES)
+        form_prior = lm.prior(lm.ids(new))
+        keep_rate = channel.rates(new, form_prior)
+        keep_feat = np.zeros((len(new), F))
+        keep_feat[:, _F["keep"]] = 1.0
+        keep_feat[:, _F["spun_form"]] = np.log1p([channel.spun_count(f) for f in new])
+        keep_feat[:, _F["keep_rate"]] = np.log(keep_rate)
+        starts, sizes, ids, feats, rates = [], [], [], [], []
+        total = len(self.ids)
+        per_form = [[c for c in channel.candidates(f) if c[0] != f] for f in new]
+        all_originals = [c[0] for cands in per_form for c in cands]
+        all_ids = lm.ids(all_originals)
+        all_prior = lm.prior(all_ids)
+        all_rates = channel.rates(all_originals, all_prior) if all_originals else np.zeros(0)
+        at = 0
+        for i, (f, cands) in enumerate(zip(new, per_form)):
+            k = len(cands)
+            found, prior, r = all_ids[at : at + k], all_prior[at : at + k], all_rates[at : at + k]
+            at += k
+            known = np.flatnonzero(found > 0)
+            x = np.zeros((len(known), F))
+            x[:, _F["form"]] = [cands[j][1] for j in known.tolist()]
+            x[:, _F["real_count"]] = np.log1p([cands[j][2] for j in known.tolist()])
+            x[:, _F["thesaurus"]] = [cands[j][3] < 9 for j in known.tolist()]
+            x[:, _F["prior"]] = prior[known] - form_prior[i]
+            x[:, _F["replace_rate"]] = np.log(r[known])
+            rank = x @ w.vector() + w.lm * prior[known]
+            top = np.argsort(-rank, kind="stable")[:MAX_PRIOR]
+            self.slot[f] = len(self.names)
+            self.names.append(tuple(cands[j][0] for j in known[top].tolist()))
+            starts.append(total)
+            sizes.append(len(top))
+            ids.append(found[known[top]])
+            feats.append(x[top])
+            rates.append(r[known[top]])
+            total += len(top)
+        self.start = np.r_[self.start, starts].astype(np.int64)
+        self.size = np.r_[self.size, sizes].astype(np.int64)
+        self.ids = np.concatenate([self.ids, *ids]).astype(np.int64)
+        self.feat = np.concatenate([self.feat, *feats])
+        self.rate = np.concatenate([self.rate, *rates])
+        self.keep_feat = np.concatenate([self.keep_feat, keep_feat])
+        self.keep_rate = np.concatenate([self.keep_rate, keep_rate])

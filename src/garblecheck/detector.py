@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -47,7 +48,6 @@ NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so th
 DECODE_MIN_SCORE = 0.2  # the restorer decodes a page whose score reaches this (a clean page rarely does)
 SPUN_NAME_CONFIDENCE = 0.9
 MT_MIN_WORDS = 100  # a shorter text is never called mt: its style says too little (its mt_score stands)
-CHANNEL_FLAG_MIN = 0.7  # a decoded word whose best original has this posterior becomes a flag
 _WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
 _NONSPACE = re.compile(r"\S+")
 
@@ -67,6 +67,9 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
 
 BATCH_CHARS = 1 << 20  # check_many analyses texts together up to this many characters
 DECODE_WORDS = 1 << 17  # the decoder takes at most about this many words at once
+LEARN_MIN_TEXTS = 20  # a batch this large teaches the channel its spinner (learn_batch)
+LEARN_ITERATIONS = 2
+LEARN_FLAG_MIN = 0.9  # a learned channel is surer of itself than it should be: its decisions need more (bench/learn_batch.py)
 
 
 def _pieces(d: int, a: "_Analysis", size: int) -> List[Tuple[int, int, int, int, int]]:
@@ -145,6 +148,7 @@ class Detector:
         restore_min_confidence: float = RESTORE_MIN_CONFIDENCE,
         channel: Any = "default",
         decode_min_score: float = DECODE_MIN_SCORE,
+        learn_batch: bool = False,
     ) -> None:
         self.model = model
         self.lexicons = tuple(lexicons)
@@ -155,6 +159,8 @@ class Detector:
         self.restore_min_confidence = restore_min_confidence
         self.channel = channel
         self.decode_min_score = decode_min_score
+        self.learn_batch = learn_batch
+        self._flag_min: Optional[float] = None  # decode.FLAG_MIN unless a learned channel is in use
         self._channel: Any = None
         self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
         self.lexicon = Lexicon.load(self.lexicons, default=default_lexicon, ignore=self.ignore)
@@ -181,6 +187,7 @@ class Detector:
             "restore_min_confidence": self.restore_min_confidence,
             "channel": self.channel,
             "decode_min_score": self.decode_min_score,
+            "learn_batch": self.learn_batch,
         }
 
     def __repr__(self) -> str:
@@ -233,18 +240,56 @@ class Detector:
 
     def check_many(self, texts: Iterable[str], decode: Optional[bool] = None) -> List[Report]:
         """Check several texts; the same results as one at a time, with one pass of each model
-        over up to ``BATCH_CHARS`` of text (so memory stays bounded however many are given)."""
+        over up to ``BATCH_CHARS`` of text (so memory stays bounded however many are given).
+        With ``learn_batch`` and ``decode=True``, a batch of at least ``LEARN_MIN_TEXTS`` texts is
+        decoded with a channel learned from the batch itself (:meth:`learned_channel`)."""
+        docs = [_require_str(t) for t in texts]
+        if self.learn_batch and decode is True and len(docs) >= LEARN_MIN_TEXTS and self._can_decode():
+            with self._using(self.learned_channel(docs), LEARN_FLAG_MIN):
+                return self._check_all(docs, decode)
+        return self._check_all(docs, decode)
+
+    def learned_channel(self, texts: Sequence[str], iterations: int = LEARN_ITERATIONS) -> Any:
+        """The spinner channel learned from a batch of pages by EM: decode them, add the expected
+        counts of every original and form (``channel.ChannelStats``) to the shipped channel's,
+        decode again with the result, ``iterations`` times. Pages are weighed by their intensity,
+        so the clean pages of a batch teach nothing."""
+        from .channel import ChannelStats
+
+        base = self.get_channel()
+        channel = base
+        for _ in range(iterations):
+            stats = ChannelStats()
+            with self._using(channel):
+                self._check_all(texts, True, stats)
+            channel = base.learned(stats)
+        return channel
+
+    @contextmanager
+    def _using(self, channel: Any, flag_min: Optional[float] = None) -> Iterator[None]:
+        """Decode with ``channel`` (and a fresh option cache; decisions flagged from ``flag_min``)
+        inside the block."""
+        from .decode import FLAG_MIN
+
+        saved = self._channel, self._options, self._flag_min
+        self._channel, self._options, self._flag_min = channel, {}, FLAG_MIN if flag_min is None else flag_min
+        try:
+            yield
+        finally:
+            self._channel, self._options, self._flag_min = saved
+
+    def _check_all(self, docs: List[str], decode: Optional[bool], learn: Any = None) -> List[Report]:
         from .io import batched_by_size
 
-        docs = [_require_str(t) for t in texts]
-        return [r for group in batched_by_size(docs, BATCH_CHARS, len) for r in self._check_group(group, decode)]
+        return [r for group in batched_by_size(docs, BATCH_CHARS, len) for r in self._check_group(group, decode, learn)]
 
-    def _check_group(self, docs: List[str], decode: Optional[bool]) -> List[Report]:
+    def _check_group(self, docs: List[str], decode: Optional[bool], learn: Any = None) -> List[Report]:
         analyses = self._analyze(docs)
         scores = [self._scores(a) for a in analyses]
         todo = [k for k, (a, sc) in enumerate(zip(analyses, scores)) if self._decodes(a, sc[0], decode)]
-        decoded = dict(zip(todo, self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo])))
-        return [self._report(t, a, sc, decoded.get(k)) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
+        flags, intensity = self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo], learn)
+        decoded = dict(zip(todo, zip(flags, intensity)))
+        return [self._report(t, a, sc, *decoded.get(k, (None, None))) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
 
     def check_chunks(self, chunks: Iterable[Tuple[int, int, int, str]]) -> Report:
         """One report for a text too large to hold, from ``(char offset, line offset, column offset,
@@ -432,24 +477,32 @@ class Detector:
         return a.words is not None and self.channel is not None and decode is not False \
             and (decode is True or score >= self.decode_min_score)
 
-    def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"]) -> List[List[Flag]]:
+    def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"], learn: Any = None
+                       ) -> Tuple[List[List[Flag]], List[float]]:
         """Flags from decoding the texts with the language model and the spinner channel
-        (:mod:`garblecheck.decode`): each word whose chosen original reaches ``CHANNEL_FLAG_MIN``.
-        Each text keeps its own substitution rate; a text of more than ``DECODE_WORDS`` words is
-        decoded in pieces of whole sentences of about that many words, each with its own rate, and
-        texts are decoded together up to that many words (memory stays bounded)."""
+        (:mod:`garblecheck.decode`): each word whose chosen original reaches ``decode.FLAG_MIN``,
+        and each text's intensity. Each text keeps its own intensity; a text of more than
+        ``DECODE_WORDS`` words is decoded in pieces of whole sentences of about that many words,
+        each with its own intensity (the text's is their mean by words), and texts are decoded
+        together up to that many words (memory stays bounded)."""
         from .io import batched_by_size
 
         out: List[List[Flag]] = [[] for _ in analyses]
+        weighed = np.zeros(len(analyses))
+        words = np.zeros(len(analyses))
         pieces = (p for d, a in enumerate(analyses) for p in _pieces(d, a, DECODE_WORDS))
         for group in batched_by_size(pieces, DECODE_WORDS, lambda p: p[2] - p[1]):
-            self._decode(texts, analyses, group, out)
-        return out
+            intensity = self._decode(texts, analyses, group, out, learn)
+            for (d, lo, hi, _, _), s in zip(group, intensity.tolist()):
+                weighed[d] += s * (hi - lo)
+                words[d] += hi - lo
+        return out, (weighed / np.maximum(words, 1)).tolist()
 
     def _decode(self, texts: Sequence[str], analyses: Sequence["_Analysis"], pieces: Sequence[Tuple[int, int, int, int, int]],
-                out: List[List[Flag]]) -> None:
-        """Decode the ``pieces`` (:func:`_pieces`) in one pass; their flags go to ``out[text]``."""
-        from .decode import decode
+                out: List[List[Flag]], learn: Any = None) -> np.ndarray:
+        """Decode the ``pieces`` (:func:`_pieces`) in one pass; their flags go to ``out[text]``, and
+        each piece's intensity is returned."""
+        from .decode import FLAG_MIN, decode
 
         lm = self.get_lm()
         table = analyses[0].words[0]  # one word table holds the sentences of every text of the batch
@@ -478,10 +531,13 @@ class Detector:
                         fixed.update(zip(inside, lm.ids(repl).tolist()))
                     known[p] += f.kind == "spin"
             at += hi - lo
-        decisions, _ = decode(lm, self.get_channel(), table.words.strings(index), sentence, skip, fixed, known=known,
-                              cache=self._options, doc=doc)
-        chosen = [x for x in decisions if x.chosen is not None and x.confidence >= CHANNEL_FLAG_MIN]
-        for x, (start, end) in zip(chosen, table.offsets([int(index[x.word]) for x in chosen])):
+        decisions, intensity = decode(lm, self.get_channel(), table.words.strings(index), sentence, skip, fixed, known=known,
+                                      cache=self._options, doc=doc, learn=learn)
+        flag_min = FLAG_MIN if self._flag_min is None else self._flag_min
+        chosen = [x for x in decisions if x.chosen is not None and x.confidence >= flag_min]
+        firsts = table.offsets([int(index[x.word]) for x in chosen])
+        lasts = table.offsets([int(index[x.word + x.span - 1]) for x in chosen])
+        for x, (start, _), (_, end) in zip(chosen, firsts, lasts):
             d = pieces[int(doc[x.word])][0]
             text = texts[d]
             surface = text[start:end]
@@ -492,7 +548,8 @@ class Detector:
             out[d].append(Flag(start=start, end=end, text=surface,
                                suggestions=tuple(match_case(surface, o) for o in [x.chosen, *alts]),
                                kind="spin", confidence=round(x.confidence, 4),
-                               rule="channel:word", line=line, col=col))
+                               rule="channel:phrase" if x.span > 1 else "channel:word", line=line, col=col))
+        return intensity
 
     def _name_flags_spun(self, text: str, a: "_Analysis", flags: Sequence[Flag]) -> List[Flag]:
         """Flags for names the spinner mangled ("White Home" -> "White House"), which restoration
@@ -514,7 +571,7 @@ class Detector:
         return self.spin_model.scores(a.features())
 
     def _report(self, text: str, a: "_Analysis", scores: Tuple[float, Optional[float]],
-                channel_flags: Optional[List[Flag]] = None) -> Report:
+                channel_flags: Optional[List[Flag]] = None, intensity: Optional[float] = None) -> Report:
         """The report of one text; ``channel_flags`` from the decoder, None where it did not run
         (then the context model's own flags stand)."""
         decoded = channel_flags is not None
@@ -541,7 +598,7 @@ class Detector:
                 mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         return Report(score, self._verdict(score, mt_score, a.n_words), self.threshold_, a.n_words, all_flags, sentences,
-                      spin_score, mt_score, decoded=decoded)
+                      spin_score, mt_score, decoded=decoded, intensity=intensity)
 
     def _verdict(self, score: float, mt_score: Optional[float], n_words: int) -> str:
         """``garbled`` or ``mt`` when a score reaches its threshold (``mt`` when the mt score is

@@ -59,12 +59,15 @@ class PreIngestFilter:
     """Score documents and decide keep / drop / restore; cheap to pickle (the model loads lazily).
 
     ``model`` is ``None`` for the shipped model, a model folder, or ``"none"`` for the lexicon
-    alone; ``threshold`` defaults to the model's; ``lexicon`` adds lexicon files.
+    alone; ``threshold`` defaults to the model's; ``lexicon`` adds lexicon files. With
+    ``learn_batch`` and ``action="restore"``, each batch of :meth:`decide_many` (and so of
+    :meth:`filter_many` and ``filter_lines``) is restored with the spinner learned from that batch
+    (:meth:`garblecheck.Detector.learned_channel`).
     """
 
     def __init__(self, threshold: Optional[float] = None, action: str = "reject", text_field: str = "text",
                  model: Optional[str] = None, lexicon: Sequence[str] = (), ignore: Sequence[str] = (),
-                 default_lexicon: bool = True, fpr: Optional[float] = None) -> None:
+                 default_lexicon: bool = True, fpr: Optional[float] = None, learn_batch: bool = False) -> None:
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
         self.threshold = threshold
@@ -75,12 +78,13 @@ class PreIngestFilter:
         self.lexicon = tuple(lexicon)
         self.ignore = tuple(ignore)
         self.default_lexicon = default_lexicon
+        self.learn_batch = learn_batch
         self._detector: Any = None
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {"threshold": self.threshold, "action": self.action, "text_field": self.text_field,
                 "model": self.model, "lexicon": self.lexicon, "ignore": self.ignore,
-                "default_lexicon": self.default_lexicon, "fpr": self.fpr}
+                "default_lexicon": self.default_lexicon, "fpr": self.fpr, "learn_batch": self.learn_batch}
 
     def __repr__(self) -> str:
         return "PreIngestFilter(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
@@ -99,7 +103,8 @@ class PreIngestFilter:
 
             spec: Any = "default" if self.model is None else (None if self.model == "none" else self.model)
             self._detector = Detector(model=spec, lexicons=self.lexicon, ignore=self.ignore,
-                                      default_lexicon=self.default_lexicon, threshold=self.threshold, fpr=self.fpr)
+                                      default_lexicon=self.default_lexicon, threshold=self.threshold, fpr=self.fpr,
+                                      learn_batch=self.learn_batch)
         return self._detector
 
     # -- scoring and deciding --------------------------------------------------------------------

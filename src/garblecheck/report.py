@@ -77,6 +77,7 @@ class Report:
     spin_score: Optional[float] = None  # the n-gram classifier's own document probability
     mt_score: Optional[float] = None  # probability of machine-translation damage (None without an mt model)
     decoded: bool = field(default=False, compare=False)  # the restorer's decoder ran (channel flags listed)
+    intensity: Optional[float] = None  # the decoder's estimate of how hard a spinner worked the page (1: a typical real spun page)
 
     @property
     def garbled(self) -> bool:
@@ -91,6 +92,7 @@ class Report:
             "verdict": self.verdict,
             "threshold": self.threshold,
             "n_words": self.n_words,
+            "intensity": self.intensity,
             "flags": [f.to_dict() for f in self.flags],
             "sentences": [s.to_dict() for s in self.sentences],
         }

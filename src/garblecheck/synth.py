@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+import numpy as np
+
 from .restore import match_case
 from .text import sentence_spans, tokenize
 
-__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "SpunText", "is_heldout", "PAGE_FURNITURE", "MTPerturber", "MT_OPERATIONS",
+__all__ = ["STOPWORDS", "Thesaurus", "Spinner", "RealSpinner", "SpunText", "is_heldout", "PAGE_FURNITURE", "MTPerturber", "MT_OPERATIONS",
            "PageNoise", "NOISE_KINDS"]
 
 STOPWORDS = frozenset(
@@ -54,6 +56,7 @@ PathLike = Union[str, Path]
 Candidates = List[Tuple[str, Tuple[str, ...]]]  # (lemma, spun forms)
 
 
+MAX_SPUN = 0.98  # a real spinner leaves any word alone now and then
 HELDOUT = 0.20  # lemmas with u < HELDOUT are held out of all training
 CLASSIFIER_FROM = 0.35  # the n-gram classifier trains on u >= this; the stacker calibrates on u >= HELDOUT
 VOCABULARIES = {"heldout": (0.0, HELDOUT), "train": (HELDOUT, 1.0), "classifier": (CLASSIFIER_FROM, 1.0), "all": (0.0, 1.0)}
@@ -246,6 +249,59 @@ class Spinner:
         for a, b, choices, _ in chosen:
             lemma, form = rng.choice(choices)
             edits.append((a, b, match_case(text[a:b], form), text[a:b], lemma))
+        return _rewrite(text, edits)
+
+
+class RealSpinner:
+    """Replay real spinners: each word ``o`` is replaced with probability ``s * r_o`` (its real
+    replace rate, the channel's :meth:`~garblecheck.channel.Channel.rates`, times the page's
+    intensity ``s``, drawn from the real pages' spread), by a form real spinners wrote for it,
+    drawn by their counts: one word or a phrase ("several" -> "a number of"); a real multi-word
+    original is replaced as a whole ("a chance" -> "an opportunity"). Names, numbers and other
+    protected tokens are left alone. ``spin``'s ``density`` is ignored: the intensities decide."""
+
+    def __init__(self, channel: Any, intensities: Sequence[float], log_prior: Any) -> None:
+        self.channel = channel
+        self.intensities = list(intensities)
+        self.log_prior = log_prior  # words -> log unigram probabilities (the rate model's backoff reads them)
+        forms: Dict[Tuple[str, ...], List[Tuple[str, float]]] = {}
+        for form, originals in channel._real.items():
+            for o, n in originals.items():
+                forms.setdefault((o,), []).append((form, n))
+        for form, originals in channel.phrases.items():
+            for o, n in originals.items():
+                forms.setdefault(tuple(o.split(" ")), []).append((form, n))
+        self.forms = {k: (tuple(f for f, _ in v), tuple(accumulate(n for _, n in v))) for k, v in forms.items()}
+        self.longest = max((len(k) for k in self.forms), default=1)
+        self._rates: Dict[str, float] = {}
+
+    def _rate(self, words: Sequence[str]) -> float:
+        new = [w for w in words if w not in self._rates]
+        if new:
+            self._rates.update(zip(new, self.channel.rates(new, self.log_prior(new)).tolist()))
+        return float(np.mean([self._rates[w] for w in words]))
+
+    def spin(self, text: str, density: float, rng: random.Random) -> SpunText:
+        s = rng.choice(self.intensities)
+        edits = []
+        for span in sentence_spans(text):
+            toks = tokenize(text, span.start, span.end)
+            i = 0
+            while i < len(toks):
+                for k in range(min(self.longest, len(toks) - i), 0, -1):
+                    run = toks[i : i + k]
+                    key = tuple(t.norm for t in run)
+                    if key not in self.forms or any(t.protected or t.kind != "word" for t in run) or \
+                            any(text[a.end : b.start].strip() for a, b in zip(run, run[1:])):
+                        continue
+                    if rng.random() < min(MAX_SPUN, s * self._rate(key)):
+                        names, cum = self.forms[key]
+                        form = names[bisect_right(cum, rng.random() * cum[-1])]
+                        a, b = run[0].start, run[-1].end
+                        edits.append((a, b, match_case(text[a:b], form), text[a:b], " ".join(key)))
+                        i += k - 1
+                    break
+                i += 1
         return _rewrite(text, edits)
 
 

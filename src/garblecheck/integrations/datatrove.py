@@ -20,6 +20,7 @@ from typing import Any, Optional, Sequence, Tuple
 from datatrove.data import Document
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.formatters.base import BaseFormatter
+from datatrove.utils.typeshelper import StatHints
 
 from ..hook import PreIngestFilter
 
@@ -52,13 +53,28 @@ class GarbleFilter(BaseFilter):
 
 
 class GarbleRestorer(BaseFormatter):
-    """Replace each document's text with its restored text (confident flags only)."""
+    """Replace each document's text with its restored text (confident flags only). With
+    ``learn_batch``, documents are restored ``batch_size`` at a time with the spinner learned from
+    their batch (:meth:`garblecheck.Detector.learned_channel`)."""
 
     name = "🧪 garblecheck restore"
 
-    def __init__(self, model: Optional[str] = None, lexicon: Sequence[str] = ()) -> None:
+    def __init__(self, model: Optional[str] = None, lexicon: Sequence[str] = (), learn_batch: bool = False,
+                 batch_size: int = 256) -> None:
         super().__init__()
-        self.hook = PreIngestFilter(action="restore", model=model, lexicon=lexicon)
+        self.hook = PreIngestFilter(action="restore", model=model, lexicon=lexicon, learn_batch=learn_batch)
+        self.batch_size = batch_size
 
     def format(self, text: str) -> str:
         return self.hook(text).text
+
+    def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Any:
+        from ..io import batched
+
+        for batch in batched(data, self.batch_size):
+            with self.track_time():
+                decisions = self.hook.decide_many([d.text for d in batch])
+            for doc, decision in zip(batch, decisions):
+                self.stat_update(StatHints.total)
+                doc.text = decision.text
+                yield doc
