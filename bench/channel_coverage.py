@@ -29,7 +29,7 @@ def coverage(channel: Channel, rows: list) -> tuple:
             continue
         n = int(r["occurrences"])
         total += n
-        found = dict(channel.candidates(spun))
+        found = {o for o, *_ in channel.candidates(spun)}
         if any(o in found for o in originals):
             hit += n
         else:

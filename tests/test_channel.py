@@ -131,7 +131,8 @@ def test_forward_backward_and_viterbi_match_brute_force(n, k, data):
     pair = np.array(data.draw(st.lists(st.lists(st.lists(floats, min_size=k, max_size=k), min_size=k, max_size=k),
                                        min_size=n, max_size=n)))
     linked = np.r_[np.ones(n - 1, dtype=bool), False]
-    lattice = _Lattice(unary, np.ones_like(unary), pair, linked, ChannelWeights())
+    no_rate = np.full(unary.shape + (3,), np.nan)
+    lattice = _Lattice(unary, no_rate, no_rate, pair, linked, ChannelWeights())
     marg, best = _brute_force(unary, pair, linked)
     assert np.allclose(lattice.marginals(unary), marg, atol=1e-9)
     chosen = lattice.viterbi(unary)

@@ -12,7 +12,9 @@ def test_context_decides_ambiguous_words(det):
     assert det.check("The new law improves public safety near the border.").flags == ()
     assert [f.suggestions[0] for f in det.check("It is a shut ally of Kabul.").flags] == ["close"]
     assert det.check("The shops were shut on Friday.").flags == ()
-    assert [f.text for f in det.check("The army stated that the army motion was over.").flags] == ["army motion"]
+    # a sure swap on the page ("army motion") raises its intensity: "stated", which real spinners
+    # write for "said" (30 of 31 times), goes back too, where a clean sentence keeps it (the last line)
+    assert [f.text for f in det.check("The army stated that the army motion was over.").flags] == ["stated", "army motion"]
     assert det.check("The army said it had killed four soldiers.").flags == ()
     assert [f.text for f in det.check("They met final month in Doha.").flags] == ["final month"]
     assert det.check("It was the final month of his term.").flags == ()

@@ -45,7 +45,7 @@ PathLike = Union[str, Path]
 TIER_P = {0: 0.1, 1: 0.022, 2: 0.0033, 3: 0.0017}  # per link, fitted on real pairs (README)
 NO_TIER = 9
 MEAN_SWAP_SHARE = 0.219  # the share of words real spinners replaced over all real page pairs: intensity 1
-MAX_CANDIDATES = 150  # per form, the most likely originals only
+MAX_CANDIDATES = 40  # per form, the most likely originals only (links are stored best first)
 PAIR_FILES = ("real_pairs.tsv", "real_swaps.tsv")
 # real pairs between these are editorial changes of the source, not spinner swaps (real_pairs README)
 EDITORIAL = frozenset("a an the this that these those it its my your his her our their which who".split())

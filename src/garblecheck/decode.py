@@ -38,6 +38,7 @@ __all__ = ["Decision", "decode", "FLAG_MIN", "option_table", "intensity_grid", "
 EM_ITERATIONS = 5
 NEG = -1e30
 DROP_MARGIN = 6.0  # log-odds (at intensity 1) below which a word's best original is not worth a place in the lattice
+PHRASE_MIN = 2  # a real multi-word swap seen this often is an option of the decoder
 MAX_PRIOR = 8  # per form: the originals most likely a priori (channel and unigram)
 FLAG_MIN = 0.7  # a decision whose chosen original has this posterior becomes a flag, and restore applies it
 REPORT_BELOW = 0.9  # decisions are returned for words Viterbi replaces or whose P(keep) is below this
@@ -48,7 +49,7 @@ _F = {name: i for i, name in enumerate(OPTION_FEATURES)}
 
 def intensity_grid() -> np.ndarray:
     """The intensities EM chooses from (log-spaced; 1 is the average real spun page)."""
-    return np.geomspace(0.002, 2.0, 64)
+    return np.geomspace(0.002, 2.0, 32)
 
 
 @dataclass(frozen=True)
@@ -94,14 +95,14 @@ def _blocks(idx: np.ndarray) -> List[np.ndarray]:
 class _Lattice:
     """The candidate words of a document as padded arrays: row ``i`` holds the options of the
     ``i``-th candidate (column 0 the word as written, then originals; ``NEG`` pads): their static
-    scores ``unary`` and replace rates ``rate`` (column 0 the word's own); for the rows ``i`` that
-    are ``linked`` to the next, ``pair`` holds (in their order) the language-model scores from the
+    scores ``unary`` and the rates of the words each option keeps (``keep_r``) and replaces
+    (``repl_r``, NaN padded); for the rows ``i`` that are ``linked`` to the next, ``pair`` holds (in their order) the language-model scores from the
     options of ``i`` to those of ``i + 1``. Chains are walked a step at a time for all runs at
     once, in blocks of rows."""
 
-    def __init__(self, unary: np.ndarray, rate: np.ndarray, pair: np.ndarray, linked: np.ndarray,
+    def __init__(self, unary: np.ndarray, keep_r: np.ndarray, repl_r: np.ndarray, pair: np.ndarray, linked: np.ndarray,
                  weights: ChannelWeights) -> None:
-        self.unary, self.rate, self._pair = unary, rate, pair
+        self.unary, self.keep_r, self.repl_r, self._pair = unary, keep_r, repl_r, pair
         self.w_keep, self.w_replace = weights.keep_rate, weights.replace_rate
         C = len(unary)
         self._pair_row = np.cumsum(linked) - 1  # row i's place in ``pair`` (where linked)
@@ -121,10 +122,7 @@ class _Lattice:
     def scores(self, intensity: Any) -> np.ndarray:
         """Unary scores at a page intensity (one for all rows, or one per row)."""
         s = np.broadcast_to(np.asarray(intensity, dtype=np.float64), (len(self.unary),))[:, None]
-        sr = np.minimum(s * self.rate, MAX_SR)
-        terms = np.log(sr) * self.w_replace
-        terms[:, 0] = np.log1p(-sr[:, 0]) * self.w_keep
-        return self.unary + terms
+        return self.unary + _rate_terms(self.keep_r, self.repl_r, s, self.w_keep, self.w_replace)
 
     def marginals(self, score: np.ndarray) -> np.ndarray:
         """Forward-backward: the posterior of every option."""
@@ -174,8 +172,11 @@ class _Prepared:
     left: np.ndarray  # the option's first word after the words before it
     inner: np.ndarray  # the option's other words (phrases)
     right: np.ndarray  # the two words after the option
+    keep_r: np.ndarray  # the rates of the words each option keeps, and of those it replaces (RATE_SLOTS, NaN padded)
+    repl_r: np.ndarray
     eligible: np.ndarray
     eligible_rate: np.ndarray
+    pairs: Dict[int, List[Optional[Tuple[str, str]]]]  # a phrase's (form, original) per option, by its first word
 
 
 def _prepare(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: np.ndarray,
@@ -227,138 +228,226 @@ def _prepare(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence
     names = [pool.names[int(k)] for k in slots.tolist()]
     end = P + 1
     inner = np.zeros(len(ids))
-    phrases = _phrase_nodes(lm, channel, lowered, ok, sentence, base, around, cache)
-    if phrases is None and not len(P):
+    keep_r = np.full((len(rate), RATE_SLOTS), np.nan)
+    repl_r = np.full((len(rate), RATE_SLOTS), np.nan)
+    keep_r[:, 0] = np.where(col == 0, rate, np.nan)
+    repl_r[:, 0] = np.where(col > 0, rate, np.nan)
+    first_id = last_id = ids
+    pairs: Dict[int, List[Optional[Tuple[str, str]]]] = {}
+    ph = _phrase_nodes(lm, channel, pool, lowered, ok, sentence, base, around, cache)
+    if ph is None and not len(P):
         return None, base, first
-    if phrases is not None:
-        (pP, pend, pnames, pX, prate, powner, pcol, pfirst, plast, pleft, pinner, pright) = phrases
+    if ph is not None:
+        pairs = ph["pairs"]
         inside = np.zeros(n + 1, dtype=np.int64)
-        np.add.at(inside, pP, 1)
-        np.add.at(inside, pend, -1)
-        drop = np.cumsum(inside)[P] > 0  # single words inside a phrase give way to it
-        keep_rows = ~drop[owner]
-        order = np.argsort(np.r_[P[~drop], pP], kind="stable")
-        nodes = len(order)
-        # rows of both kinds, regrouped by the order of the candidates in the text
-        row_owner = np.r_[np.cumsum(~drop)[owner[keep_rows]] - 1, powner + int((~drop).sum())]
-        rank = np.empty(nodes, dtype=np.int64)
-        rank[order] = np.arange(nodes)
-        new_owner = rank[row_owner]
-        rows = np.lexsort((np.r_[col[keep_rows], pcol], new_owner))
-        cat = lambda a, b: np.r_[a[keep_rows], b][rows]  # noqa: E731
-        X = np.concatenate([X[keep_rows], pX])[rows]
-        rate, col, left, inner, right = cat(rate, prate), cat(col, pcol), cat(left, pleft), cat(np.zeros(len(ids)), pinner), cat(right, pright)
-        first_id, last_id = cat(ids, pfirst), cat(ids, plast)
-        all_names = [nm for nm, d in zip(names, drop.tolist()) if not d] + pnames
-        names = [all_names[i] for i in order.tolist()]
-        P, end = np.r_[P[~drop], pP][order], np.r_[end[~drop], pend][order]
+        np.add.at(inside, ph["P"], 1)
+        np.add.at(inside, ph["end"], -1)
+        drop = np.cumsum(inside)[P] > 0  # single words inside a phrase: the phrase's options include theirs
+        kept = ~drop[owner]
+        singles = int((~drop).sum())
+        order = np.argsort(np.r_[P[~drop], ph["P"]], kind="stable")  # the candidates in the order of the text
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        new_owner = rank[np.r_[np.cumsum(~drop)[owner[kept]] - 1, ph["owner"] + singles]]
+        rows = np.lexsort((np.r_[col[kept], ph["col"]], new_owner))
+
+        def cat(single: np.ndarray, phrase: np.ndarray) -> np.ndarray:
+            return np.concatenate([single[kept], phrase])[rows]
+
+        X, rate, col = cat(X, ph["X"]), cat(rate, ph["rate"]), cat(col, ph["col"])
+        left, inner, right = cat(left, ph["left"]), cat(inner, ph["inner"]), cat(right, ph["right"])
+        keep_r, repl_r = cat(keep_r, ph["keep_r"]), cat(repl_r, ph["repl_r"])
+        first_id, last_id = cat(ids, ph["first_id"]), cat(ids, ph["last_id"])
+        every = [nm for nm, d in zip(names, drop.tolist()) if not d] + ph["names"]
+        names = [every[i] for i in order.tolist()]
+        P, end = np.r_[P[~drop], ph["P"]][order], np.r_[end[~drop], ph["end"]][order]
         owner = new_owner[rows]
-    else:
-        first_id = last_id = ids
-    return _Prepared(P, end, names, X, rate, owner, col, first_id, last_id, left, inner, right, eligible, eligible_rate), base, first
+    return _Prepared(P, end, names, X, rate, owner, col, first_id, last_id, left, inner, right, keep_r, repl_r,
+                     eligible, eligible_rate, pairs), base, first
 
 
-def _phrase_nodes(lm: LanguageModel, channel: Channel, lowered: Sequence[str], ok: np.ndarray, sentence: np.ndarray,
-                  base: np.ndarray, around: Sequence[np.ndarray], cache: Dict[str, Any]) -> Optional[Tuple[Any, ...]]:
-    """The phrases of ``Channel.phrases`` written at eligible words of one sentence, as candidates
-    whose options are the phrase as written and its originals: the same arrays as single words,
-    the language model read over every word of an option."""
+def _phrase_index(channel: Channel, cache: Dict[str, Any]) -> Dict[str, List[Tuple[Tuple[str, ...], Dict[str, float]]]]:
+    """The real multi-word swaps the decoder reads, by their first word, longest first."""
     index = cache.get("phrases")
     if index is None or index[0] is not channel:
         by_first: Dict[str, List[Tuple[Tuple[str, ...], Dict[str, float]]]] = {}
         for spun, originals in channel.phrases.items():
-            key = tuple(spun.split(" "))
-            by_first.setdefault(key[0], []).append((key, originals))
+            if sum(originals.values()) >= PHRASE_MIN:
+                key = tuple(spun.split(" "))
+                by_first.setdefault(key[0], []).append((key, originals))
         for v in by_first.values():
-            v.sort(key=lambda x: -len(x[0]))  # the longest phrase first
+            v.sort(key=lambda x: -len(x[0]))
         index = cache["phrases"] = (channel, by_first)
-    by_first = index[1]
-    found: List[Tuple[int, int, Dict[str, float]]] = []
-    i, n = 0, len(lowered)
-    while i < n:
-        hit = None
-        if ok[i] and lowered[i] in by_first:
-            for key, originals in by_first[lowered[i]]:
-                j = i + len(key)
-                if j <= n and tuple(lowered[i:j]) == key and ok[i:j].all() and sentence[j - 1] == sentence[i]:
-                    hit = (i, j, originals)
-                    break
-        if hit is None:
-            i += 1
+    return index[1]
+
+
+def _phrase_nodes(lm: LanguageModel, channel: Channel, pool: "_Pool", lowered: Sequence[str], ok: np.ndarray,
+                  sentence: np.ndarray, base: np.ndarray, around: Sequence[np.ndarray], cache: Dict[str, Any]
+                  ) -> Optional[Dict[str, Any]]:
+    """The phrases of ``Channel.phrases`` written at eligible words of one sentence, as candidates
+    whose options are the phrase as written, each of its words replaced alone by one of its own
+    options (the others as written), and the phrase's real originals; the language model read
+    over every word of an option, the rates of every word an option keeps or replaces."""
+    by_first = _phrase_index(channel, cache)
+    found: List[Tuple[int, int, Tuple[str, ...]]] = []
+    n = len(lowered)
+    after = -1
+    for i in [i for i, x in enumerate(lowered) if x in by_first]:
+        if i < after or not ok[i]:
             continue
-        found.append(hit)
-        i = hit[1]
+        for key, _ in by_first[lowered[i]]:
+            j = i + len(key)
+            if j <= n and tuple(lowered[i:j]) == key and ok[i:j].all() and sentence[j - 1] == sentence[i]:
+                found.append((i, j, key))
+                after = j
+                break
     if not found:
         return None
-    F = len(OPTION_FEATURES)
-    w = channel.weights
-    p2, p1, n1, n2 = around
-    nodes_P, nodes_end, nodes_names = [], [], []
-    X_rows, rates, owners, cols, seqs, ctx = [], [], [], [], [], []
-    for node, (i, j, originals) in enumerate(found):
-        written = tuple(lowered[i:j])
-        written_rates = channel.rates(list(written), lm.prior(lm.ids(written)))
-        opts = sorted(((tuple(o.split(" ")), c) for o, c in originals.items() if all(lm.ids(o.split(" ")) > 0)),
-                      key=lambda x: -x[1])[:MAX_PRIOR]
-        if not opts:
+    templates = cache.setdefault("phrase_options", {})
+    nodes: List[Tuple[int, int]] = []
+    parts: List[Dict[str, Any]] = []
+    for i, j, key in found:
+        t = templates.get(key)
+        if t is None:
+            t = templates[key] = _phrase_options(lm, channel, pool, key, dict(by_first[key[0]])[key])
+        if len(t["names"]) < 2:
             continue
-        nodes_P.append(i)
-        nodes_end.append(j)
-        nodes_names.append(tuple(" ".join(o) for o, _ in opts))
-        x = np.zeros(F)
-        x[_F["keep"]] = 1.0
-        x[_F["spun_form"]] = np.log1p(sum(originals.values()))
-        X_rows.append(x)
-        rates.append(float(1.0 - np.prod(1.0 - written_rates)))  # the chance a spinner touched one of its words
-        for k, (o, c) in enumerate(opts):
-            o_prior = lm.prior(lm.ids(o))
-            x = np.zeros(F)
-            total = channel.real_count(" ".join(o)) if len(o) == 1 else channel.phrase_total(" ".join(o))
-            x[_F["form"]] = np.log(c / (total + w.form_strength))
-            x[_F["real_count"]] = np.log1p(c)
-            x[_F["prior"]] = float(o_prior.sum() - lm.prior(base[i:j]).sum())
-            X_rows.append(x)
-            rates.append(float(channel.rates(list(o), o_prior).mean()))
-        for k, seq in enumerate([tuple(base[i:j].tolist()), *(tuple(lm.ids(o).tolist()) for o, _ in opts)]):
-            owners.append(len(nodes_P) - 1)
-            cols.append(k)
-            seqs.append(seq)
-            ctx.append((int(p2[i]), int(p1[i]), int(n1[j - 1]), int(n2[j - 1])))
-    if not nodes_P:
+        nodes.append((i, j))
+        parts.append(t)
+    if not nodes:
         return None
-    left, inner, right = _sequence_terms(lm, seqs, ctx)
-    X = np.array(X_rows)
+    sizes = np.array([len(t["names"]) for t in parts])
+    owner = np.repeat(np.arange(len(nodes)), sizes)
+    X, keep_r, repl_r, seq, length = (np.concatenate([t[k] for t in parts]) for k in ("X", "keep_r", "repl_r", "seq", "length"))
+    starts, ends = np.array(nodes).T
+    p2, p1, n1, n2 = around
+    left, inner, right = _sequence_terms(lm, seq, length, p2[starts][owner], p1[starts][owner], n1[ends - 1][owner],
+                                         n2[ends - 1][owner])
+    X = X.copy()
     X[:, _F["lm"]] = left + inner + right
-    rate = np.array(rates)
-    X[:, _F["keep_rate"]] = np.where(np.array(cols) == 0, np.log(np.maximum(rate, 1e-12)), 0.0)
-    X[:, _F["replace_rate"]] = np.where(np.array(cols) == 0, 0.0, np.log(np.maximum(rate, 1e-12)))
-    return (np.array(nodes_P), np.array(nodes_end), nodes_names, X, rate, np.array(owners), np.array(cols),
-            np.array([q[0] for q in seqs]), np.array([q[-1] for q in seqs]), left, inner, right)
+    # the best options of each phrase (at intensity 1), the phrase as written always among them
+    local = _local_scores(X, keep_r, repl_r, channel.weights)
+    col = np.arange(len(owner)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    order = np.lexsort((-np.where(col == 0, np.inf, local), owner))
+    keep = order[col <= MAX_PRIOR]  # order keeps each node's rows together, so col serves as the rank
+    owner = owner[keep]
+    kept_sizes = np.bincount(owner, minlength=len(nodes))
+    col = np.arange(len(keep)) - np.repeat(np.cumsum(kept_sizes) - kept_sizes, kept_sizes)
+    local_row = keep - np.repeat(np.cumsum(sizes) - sizes, sizes)[keep]  # each kept row in its template
+    names_by: List[List[str]] = [[] for _ in nodes]
+    pairs_by: List[List[Optional[Tuple[str, str]]]] = [[] for _ in nodes]
+    for k, r in zip(owner.tolist(), local_row.tolist()):  # in the order kept: the phrase as written first
+        names_by[k].append(parts[k]["names"][r])
+        pairs_by[k].append(parts[k]["pairs"][r])
+    rows_seq, rows_len = seq[keep], length[keep]
+    rate = np.where(col == 0, 1.0 - np.nanprod(1.0 - keep_r[keep], axis=1), repl_r[keep][:, 0])
+    return {"P": starts, "end": ends, "names": [tuple(nm[1:]) for nm in names_by], "X": X[keep],
+            "rate": rate, "keep_r": keep_r[keep], "repl_r": repl_r[keep], "owner": owner, "col": col,
+            "first_id": rows_seq[:, 0], "last_id": rows_seq[np.arange(len(keep)), rows_len - 1],
+            "left": left[keep], "inner": inner[keep], "right": right[keep],
+            "pairs": {nodes[k][0]: pr for k, pr in enumerate(pairs_by)}}
 
 
-def _sequence_terms(lm: LanguageModel, seqs: Sequence[Tuple[int, ...]], ctx: Sequence[Tuple[int, int, int, int]]
-                    ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The language model over word sequences between two words before and two after (-1 past the
-    sentence edge): the first word (left), the others (inner), the two words after (right)."""
-    hist: List[Tuple[int, int]] = []
-    target: List[int] = []
-    which: List[Tuple[int, int]] = []  # (sequence, 0 left / 1 inner / 2 right)
-    for k, (seq, (p2, p1, n1, n2)) in enumerate(zip(seqs, ctx)):
-        full = [p2, p1, *seq]
-        for t in range(len(seq)):
-            hist.append((full[t], full[t + 1]))
-            target.append(seq[t])
-            which.append((k, 0 if t == 0 else 1))
-        if n1 >= 0:
-            tail = [*full[-2:], n1] + ([n2] if n2 >= 0 else [])
-            for t in range(len(tail) - 2):
-                hist.append((tail[t], tail[t + 1]))
-                target.append(tail[t + 2])
-                which.append((k, 2))
-    lp = lm.logp(np.array(hist, dtype=np.int64), np.array(target, dtype=np.int64))
-    out = np.zeros((3, len(seqs)))
-    idx = np.array(which)
-    np.add.at(out, (idx[:, 1], idx[:, 0]), lp)
+def _phrase_options(lm: LanguageModel, channel: Channel, pool: "_Pool", key: Tuple[str, ...],
+                    originals: Dict[str, float]) -> Dict[str, Any]:
+    """The options of a written phrase, wherever it stands, the phrase as written first: their
+    ``names``, features ``X``, the rates of the words each keeps and replaces, word ids ``seq``
+    (``length`` of them), and the (form, original) pair each stands for."""
+    w = channel.weights
+    written = list(key)
+    ids = lm.ids(written).tolist()
+    slots = pool.slots(written)
+    keep_x = pool.keep_feat[slots]
+    keep_r = pool.keep_rate[slots].tolist()
+    opts: List[Tuple[Any, ...]] = [(" ".join(written), keep_x.sum(axis=0), keep_r, [], tuple(ids), None)]
+    for k, slot in enumerate(slots.tolist()):  # one word replaced by one of its own options
+        others = [m for m in range(len(written)) if m != k]
+        for t in range(int(pool.size[slot])):
+            at = int(pool.start[slot]) + t
+            name = pool.names[slot][t]
+            opts.append((" ".join(written[:k] + [name] + written[k + 1 :]), pool.feat[at] + keep_x[others].sum(axis=0),
+                         [keep_r[m] for m in others], [float(pool.rate[at])],
+                         tuple(ids[:k] + [int(pool.ids[at])] + ids[k + 1 :]), (written[k], name)))
+    written_prior = float(lm.prior(np.array(ids)).sum())
+    for o, c in sorted(originals.items(), key=lambda x: -x[1]):  # the phrase's real originals
+        if "'" in o:
+            continue  # a contraction the spinner wrote out ("it is" for "it's") reads as well as it is
+        words = o.split(" ")
+        o_ids = lm.ids(words)
+        if not (o_ids > 0).all():
+            continue
+        x = np.zeros(len(OPTION_FEATURES))
+        total = channel.real_count(o) if len(words) == 1 else channel.phrase_total(o)
+        x[_F["form"]] = np.log(c / (total + w.form_strength))
+        x[_F["real_count"]] = np.log1p(c)
+        x[_F["prior"]] = float(lm.prior(o_ids).sum()) - written_prior
+        x[_F["keep"]] = len(written) - 1  # one swap against the phrase as written, as a word's option is
+        opts.append((o, x, [], [float(channel.rates(words, lm.prior(o_ids)).mean())], tuple(o_ids.tolist()),
+                     (" ".join(written), o)))
+    seq = np.zeros((len(opts), RATE_SLOTS), dtype=np.int64)
+    for k, o in enumerate(opts):
+        seq[k, : len(o[4])] = o[4]
+    return {"names": [o[0] for o in opts], "X": np.array([o[1] for o in opts]), "keep_r": _rate_table([o[2] for o in opts]),
+            "repl_r": _rate_table([o[3] for o in opts]), "seq": seq, "length": np.array([len(o[4]) for o in opts]),
+            "pairs": [o[5] for o in opts]}
+
+
+RATE_SLOTS = 3  # an option keeps or replaces at most this many words of a phrase
+
+
+def _rate_table(rates: Sequence[Sequence[float]]) -> np.ndarray:
+    """Rates per option, padded with NaN to ``RATE_SLOTS`` columns."""
+    out = np.full((len(rates), RATE_SLOTS), np.nan)
+    for k, r in enumerate(rates):
+        out[k, : len(r)] = r
+    return out
+
+
+def _rate_terms(keep_r: np.ndarray, repl_r: np.ndarray, s: Any, w_keep: float, w_replace: float) -> np.ndarray:
+    """The intensity's terms of each option: ``w_keep log(1 - s r)`` for each word it keeps and
+    ``w_replace log(s r)`` for each word it replaces (NaN rates: no word). ``s`` broadcasts over
+    the options' leading axes."""
+    s = np.asarray(s, dtype=np.float64)[..., None]
+    kept = np.log1p(-np.minimum(s * np.nan_to_num(keep_r), MAX_SR))
+    repl = np.log(np.minimum(s * np.nan_to_num(repl_r, nan=1.0), MAX_SR))
+    return w_keep * np.where(np.isnan(keep_r), 0.0, kept).sum(-1) + w_replace * np.where(np.isnan(repl_r), 0.0, repl).sum(-1)
+
+
+def _local_scores(X: np.ndarray, keep_r: np.ndarray, repl_r: np.ndarray, weights: ChannelWeights) -> np.ndarray:
+    """Each option's score between the words as written, at intensity 1."""
+    w = weights.vector()
+    w[[_F["keep_rate"], _F["replace_rate"]]] = 0.0
+    return X @ w + _rate_terms(keep_r, repl_r, 1.0, weights.keep_rate, weights.replace_rate)
+
+
+def _sequence_terms(lm: LanguageModel, seq: np.ndarray, length: np.ndarray, p2: np.ndarray, p1: np.ndarray,
+                    n1: np.ndarray, n2: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The language model over word sequences (rows of ``seq``, ``length`` words each) between two
+    words before and two after (-1 past the sentence edge): the first word (left), the others
+    (inner), the two words after (right)."""
+    R = len(seq)
+    full = np.column_stack([p2, p1, seq])
+    hist, target, which, part = [], [], [], []
+    for t in range(seq.shape[1]):
+        rows = np.flatnonzero(length > t)
+        hist.append(full[rows, t : t + 2])
+        target.append(seq[rows, t])
+        which.append(rows)
+        part.append(np.full(len(rows), 0 if t == 0 else 1))
+    prev, last = full[np.arange(R), length], full[np.arange(R), length + 1]
+    rows = np.flatnonzero(n1 >= 0)
+    hist.append(np.column_stack([prev[rows], last[rows]]))
+    target.append(n1[rows])
+    which.append(rows)
+    part.append(np.full(len(rows), 2))
+    rows = np.flatnonzero((n1 >= 0) & (n2 >= 0))
+    hist.append(np.column_stack([last[rows], n1[rows]]))
+    target.append(n2[rows])
+    which.append(rows)
+    part.append(np.full(len(rows), 2))
+    lp = lm.logp(np.concatenate(hist), np.concatenate(target))
+    at = np.concatenate(part) * R + np.concatenate(which)
+    out = np.bincount(at, weights=lp, minlength=3 * R).reshape(3, R)
     return out[0], out[1], out[2]
 
 
@@ -427,14 +516,11 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     prep, base, first = _prepare(lm, channel, words, sentence, skip, fixed, cache)
     if prep is None:
         return [], nothing
-    w = weights.vector()
-    w_static = w.copy()
+    w_static = weights.vector()
     w_static[[_F["keep_rate"], _F["replace_rate"], _F["lm"]]] = 0.0  # the lm and the rates are added apart
     static = prep.X @ w_static
-    # a word none of whose originals comes within DROP_MARGIN of it (at intensity 1) is kept without a decision
-    sr = np.minimum(prep.rate, MAX_SR)
-    local = weights.lm * prep.X[:, _F["lm"]] + static + np.where(
-        prep.col > 0, weights.replace_rate * np.log(sr), weights.keep_rate * np.log1p(-sr))
+    # a candidate none of whose options comes within DROP_MARGIN of it (at intensity 1) is kept without a decision
+    local = weights.lm * prep.X[:, _F["lm"]] + _local_scores(prep.X, prep.keep_r, prep.repl_r, weights)
     sizes = np.bincount(prep.owner, minlength=len(prep.P))
     heads = np.cumsum(sizes) - sizes
     best_alt = np.maximum.reduceat(np.where(prep.col == 0, NEG, local), heads)
@@ -450,12 +536,14 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     first_id = np.zeros((C, K), dtype=np.int64)
     last_id = np.zeros((C, K), dtype=np.int64)
     names = np.full((C, K), -1, dtype=np.int64)  # column of the option in its candidate's list
-    rate = np.ones((C, K))
+    keep_r = np.full((C, K, RATE_SLOTS), np.nan)
+    repl_r = np.full((C, K, RATE_SLOTS), np.nan)
     lm_left = np.zeros((C, K))
     lm_right = np.zeros((C, K))
     unary = np.full((C, K), NEG)
     first_id[owner, col], last_id[owner, col] = prep.first_id[flat], prep.last_id[flat]
-    names[owner, col], rate[owner, col] = col, prep.rate[flat]
+    names[owner, col] = col
+    keep_r[owner, col], repl_r[owner, col] = prep.keep_r[flat], prep.repl_r[flat]
     lm_left[owner, col], lm_right[owner, col] = prep.left[flat], prep.right[flat]
     unary[owner, col] = static[flat] + weights.lm * prep.inner[flat]
     linked = np.r_[(P[1:] == end[:-1]) & ~first[P[1:]], False]
@@ -472,14 +560,15 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
         b = np.tile(first_id[block + 1], (1, K)).ravel()
         pair[at : at + len(block)] = weights.lm * lm.logp(a[:, None], b).reshape(len(block), K, K)
     del first_id, last_id
-    lattice = _Lattice(unary, rate, pair, linked, weights)
+    lattice = _Lattice(unary, keep_r, repl_r, pair, linked, weights)
 
     dP = doc[P]
     if rho is None:
+        em = _Intensity(prep, doc, D, P, end, known, weights)
         s_doc = np.full(D, INTENSITY_START)
         for _ in range(EM_ITERATIONS):
             q = 1.0 - lattice.marginals(lattice.scores(s_doc[dP]))[:, 0]
-            s_doc, s_word = _m_step(prep, doc, D, P, end, q, known, weights)
+            s_doc, s_word = em.step(q)
         intensity = s_word  # each word at the intensity the other words give
         s_out = s_doc
     else:
@@ -503,8 +592,8 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
 
 def _gather(learn: ChannelStats, prep: _Prepared, words: Sequence[str], doc: np.ndarray, P: np.ndarray, end: np.ndarray,
             names_of: List[Tuple[str, ...]], names: np.ndarray, post: np.ndarray, intensity: np.ndarray) -> None:
-    """Every eligible word's expected originals into ``learn``: the lattice's posteriors, and the
-    word itself for the others."""
+    """Every eligible word's expected originals into ``learn``: the lattice's posteriors (a
+    phrase's options by the pair each stands for), and the word itself for the others."""
     lowered = [w.lower().replace("’", "'") for w in words]
     covered = np.zeros(len(words), dtype=bool)
     for i in range(len(P)):
@@ -512,61 +601,68 @@ def _gather(learn: ChannelStats, prep: _Prepared, words: Sequence[str], doc: np.
         covered[a:b] = True
         form = " ".join(lowered[a:b])
         s = float(intensity[doc[a]])
+        phrase = prep.pairs.get(a) if b - a > 1 else None
         for j in np.flatnonzero(names[i] >= 0).tolist():
             q = float(post[i, j])
-            if q > 1e-4:
-                learn.add(form, form if j == 0 else names_of[i][names[i, j] - 1], q, s)
+            if q <= 1e-4:
+                continue
+            if j == 0:
+                learn.add(form, form, q, s)
+            elif phrase is None:
+                learn.add(form, names_of[i][names[i, j] - 1], q, s)
+            else:
+                pair = phrase[names[i, j]]
+                if pair is not None:
+                    learn.add(*pair, q, s)
     for k in prep.eligible[~covered[prep.eligible]].tolist():
         learn.add(lowered[k], lowered[k], 1.0, float(intensity[doc[k]]))
 
 
-def _objective(keep_terms: np.ndarray, replaced: np.ndarray, weights: ChannelWeights) -> np.ndarray:
-    """The expected log-likelihood of each document at each grid intensity (rows: documents),
-    with the Gamma prior: ``keep_terms`` summed ``q_keep log(1 - s r)`` per grid intensity,
-    ``replaced`` the expected replacements (known ones included)."""
-    grid = intensity_grid()
-    a, b = weights.intensity_prior
-    return keep_terms + (replaced[:, None] + a - 1.0) * np.log(grid)[None, :] - b * grid[None, :]
+class _Intensity:
+    """EM's M-step for the page intensity over the grid (``intensity_grid``): what does not change
+    between iterations is summed once. Each eligible word that is no candidate was kept (its
+    ``log(1 - s r)`` at every grid intensity, summed per document); each candidate ``i`` was kept
+    with posterior ``1 - q_i`` (its words' terms, ``own``) or replaced, once, with posterior ``q_i``."""
 
+    def __init__(self, prep: _Prepared, doc: np.ndarray, D: int, P: np.ndarray, end: np.ndarray, known: np.ndarray,
+                 weights: ChannelWeights) -> None:
+        self.grid = intensity_grid()
+        self.log_grid = np.log(self.grid)
+        self.D, self.known, self.weights = D, known, weights
+        e = prep.eligible
+        at = np.searchsorted(P, e, side="right") - 1  # each eligible word's candidate, -1 for none
+        node = np.where((at >= 0) & (e < end[np.maximum(at, 0)]), at, -1) if len(P) else np.full(len(e), -1)
+        inside = node >= 0
+        self.rest = self._summed(prep.eligible_rate[~inside], doc[e[~inside]], D)
+        self.own = self._summed(prep.eligible_rate[inside], node[inside], len(P))
+        self.dP = doc[P]
 
-def _keep_terms(q_keep: np.ndarray, r: np.ndarray, doc: np.ndarray, D: int) -> np.ndarray:
-    grid = intensity_grid()
-    out = np.zeros((D, len(grid)))
-    for g, s in enumerate(grid):
-        out[:, g] = np.bincount(doc, weights=q_keep * np.log1p(-np.minimum(s * r, MAX_SR)), minlength=D)
-    return out
+    def _summed(self, r: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+        out = np.zeros((n, len(self.grid)))
+        for g, s in enumerate(self.grid):
+            out[:, g] = np.bincount(group, weights=np.log1p(-np.minimum(s * r, MAX_SR)), minlength=n)
+        return out
 
+    def _objective(self, keep: np.ndarray, replaced: np.ndarray) -> np.ndarray:
+        a, b = self.weights.intensity_prior
+        return keep + (replaced[:, None] + a - 1.0) * self.log_grid[None, :] - b * self.grid[None, :]
 
-def _m_step(prep: _Prepared, doc: np.ndarray, D: int, P: np.ndarray, end: np.ndarray, q: np.ndarray, known: np.ndarray,
-            weights: ChannelWeights) -> Tuple[np.ndarray, np.ndarray]:
-    """The intensity of each document, and of each lattice candidate with its own evidence left out.
-    ``q``: each candidate's posterior of having been replaced (a phrase: once, for all its words);
-    every other eligible word was kept."""
-    grid = intensity_grid()
-    e = prep.eligible
-    # each eligible word's candidate (-1: none): candidates cover the words P[i] .. end[i] - 1
-    at = np.searchsorted(P, e, side="right") - 1
-    node = np.where((at >= 0) & (e < end[np.maximum(at, 0)]), at, -1)
-    q_keep = np.where(node >= 0, 1.0 - q[np.maximum(node, 0)], 1.0)
-    keep = _keep_terms(q_keep, prep.eligible_rate, doc[e], D)
-    replaced = np.bincount(doc[P], weights=q, minlength=D) + known
-    F = _objective(keep, replaced, weights)
-    s_doc = grid[F.argmax(axis=1)]
-    # the same without each candidate's own terms
-    inside = node >= 0
-    own_keep = np.zeros((len(P), len(grid)))
-    for g, s in enumerate(grid):
-        own_keep[:, g] = np.bincount(node[inside], weights=np.log1p(-np.minimum(s * prep.eligible_rate[inside], MAX_SR)),
-                                     minlength=len(P))
-    own = (1.0 - q)[:, None] * own_keep + q[:, None] * np.log(grid)[None, :]
-    s_word = grid[(F[doc[P]] - own).argmax(axis=1)]
-    return s_doc, s_word
+    def step(self, q: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Each document's intensity given the candidates' posteriors ``q`` of having been
+        replaced, and each candidate's with its own terms left out."""
+        kept = (1.0 - q)[:, None] * self.own
+        keep = self.rest.copy()
+        np.add.at(keep, self.dP, kept)
+        replaced = np.bincount(self.dP, weights=q, minlength=self.D) + self.known
+        F = self._objective(keep, replaced)
+        own = kept + q[:, None] * self.log_grid[None, :]
+        return self.grid[F.argmax(axis=1)], self.grid[(F[self.dP] - own).argmax(axis=1)]
 
 
 def _intensity_only(prep: _Prepared, doc: np.ndarray, D: int, known: np.ndarray, weights: ChannelWeights) -> np.ndarray:
     """The intensity of documents none of whose words is worth a decision: every word kept."""
-    keep = _keep_terms(np.ones(len(prep.eligible)), prep.eligible_rate, doc[prep.eligible], D)
-    return intensity_grid()[_objective(keep, known.astype(np.float64), weights).argmax(axis=1)]
+    em = _Intensity(prep, doc, D, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), known, weights)
+    return em.grid[em._objective(em.rest, known.astype(np.float64)).argmax(axis=1)]
 
 
 class _Pool:
@@ -611,39 +707,45 @@ class _Pool:
         keep_feat[:, _F["keep"]] = 1.0
         keep_feat[:, _F["spun_form"]] = np.log1p([channel.spun_count(f) for f in new])
         keep_feat[:, _F["keep_rate"]] = np.log(keep_rate)
-        starts, sizes, ids, feats, rates = [], [], [], [], []
-        total = len(self.ids)
-        per_form = [[c for c in channel.candidates(f) if c[0] != f] for f in new]
-        all_originals = [c[0] for cands in per_form for c in cands]
-        all_ids = lm.ids(all_originals)
-        all_prior = lm.prior(all_ids)
-        all_rates = channel.rates(all_originals, all_prior) if all_originals else np.zeros(0)
-        at = 0
-        for i, (f, cands) in enumerate(zip(new, per_form)):
-            k = len(cands)
-            found, prior, r = all_ids[at : at + k], all_prior[at : at + k], all_rates[at : at + k]
-            at += k
-            known = np.flatnonzero(found > 0)
-            x = np.zeros((len(known), F))
-            x[:, _F["form"]] = [cands[j][1] for j in known.tolist()]
-            x[:, _F["real_count"]] = np.log1p([cands[j][2] for j in known.tolist()])
-            x[:, _F["thesaurus"]] = [cands[j][3] < 9 for j in known.tolist()]
-            x[:, _F["prior"]] = prior[known] - form_prior[i]
-            x[:, _F["replace_rate"]] = np.log(r[known])
-            rank = x @ w.vector() + w.lm * prior[known]
-            top = np.argsort(-rank, kind="stable")[:MAX_PRIOR]
+        # every (form, original) of the new forms in flat lists, the originals the model knows only
+        form_of, originals, lp, count, tier = [], [], [], [], []
+        for k, f in enumerate(new):
+            for o, p, c, t in channel.candidates(f):
+                if o != f:
+                    form_of.append(k)
+                    originals.append(o)
+                    lp.append(p)
+                    count.append(c)
+                    tier.append(t)
+        ids = lm.ids(originals)
+        known = np.flatnonzero(ids > 0)
+        form_of, ids = np.array(form_of, dtype=np.int64)[known], ids[known]
+        originals = [originals[i] for i in known.tolist()]
+        prior = lm.prior(ids)
+        rate = channel.rates(originals, prior) if originals else np.zeros(0)
+        x = np.zeros((len(ids), F))
+        x[:, _F["form"]] = np.array(lp)[known] if len(known) else 0.0
+        x[:, _F["real_count"]] = np.log1p(np.array(count)[known]) if len(known) else 0.0
+        x[:, _F["thesaurus"]] = np.array(tier)[known] < 9 if len(known) else 0.0
+        x[:, _F["prior"]] = prior - form_prior[form_of]
+        x[:, _F["replace_rate"]] = np.log(np.maximum(rate, 1e-12))
+        # each form's MAX_PRIOR originals most likely a priori (channel, rate and unigram)
+        rank = x @ w.vector() + w.lm * prior
+        order = np.lexsort((-rank, form_of))
+        sizes = np.bincount(form_of, minlength=len(new))
+        within = np.arange(len(order)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        top = order[within < MAX_PRIOR]
+        sizes = np.minimum(sizes, MAX_PRIOR)
+        names: List[List[str]] = [[] for _ in new]
+        for k, i in zip(form_of[top].tolist(), top.tolist()):
+            names[k].append(originals[i])
+        for k, f in enumerate(new):
             self.slot[f] = len(self.names)
-            self.names.append(tuple(cands[j][0] for j in known[top].tolist()))
-            starts.append(total)
-            sizes.append(len(top))
-            ids.append(found[known[top]])
-            feats.append(x[top])
-            rates.append(r[known[top]])
-            total += len(top)
-        self.start = np.r_[self.start, starts].astype(np.int64)
+            self.names.append(tuple(names[k]))
+        self.start = np.r_[self.start, len(self.ids) + np.cumsum(sizes) - sizes].astype(np.int64)
         self.size = np.r_[self.size, sizes].astype(np.int64)
-        self.ids = np.concatenate([self.ids, *ids]).astype(np.int64)
-        self.feat = np.concatenate([self.feat, *feats])
-        self.rate = np.concatenate([self.rate, *rates])
+        self.ids = np.concatenate([self.ids, ids[top]]).astype(np.int64)
+        self.feat = np.concatenate([self.feat, x[top]])
+        self.rate = np.concatenate([self.rate, rate[top]])
         self.keep_feat = np.concatenate([self.keep_feat, keep_feat])
         self.keep_rate = np.concatenate([self.keep_rate, keep_rate])
