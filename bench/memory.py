@@ -2,7 +2,7 @@
 """Peak memory of `garblecheck score` on hostile inputs of 10 MB, and on a larger file.
 
 Inputs (written to a temporary folder): 10 MB of news paragraphs; the same news as one line;
-one word repeated on one line; common words in random order with no punctuation at all; the news
+one word repeated on one line (twice: "buffalo " and "word "); common words in random order with no punctuation at all; the news
 restored (`restore` runs the restorer's decoder over every word); and 30 MB of news (over the
 default --max-bytes, so it is scored in bounded chunks). Each runs in a fresh process; its peak resident memory is read
 from the kernel (ru_maxrss of the child).
@@ -47,6 +47,7 @@ def main() -> int:
         "news paragraphs (10 MB)": ("score", news),
         "news on one line (10 MB)": ("score", news.replace("\n", " ")),
         "one word repeated (10 MB)": ("score", "buffalo " * (10 * MB // 8)),
+        "'word ' repeated (10 MB)": ("score", "word " * (10 * MB // 5)),
         "no punctuation (10 MB)": ("score", " ".join(rng.choice(common) for _ in range(10 * MB // 5))[: 10 * MB]),
         "news restored (10 MB)": ("restore", news),
         "news (30 MB, scored in chunks)": ("score", "\n\n".join(corpus(30))[: 30 * MB]),

@@ -152,3 +152,29 @@ def test_a_long_text_is_decoded_in_pieces_of_whole_sentences(det, monkeypatch):
     parts = det.check(spun, decode=True).flags
     assert [f for f in parts if f.rule.startswith("lexicon")] == [f for f in whole[0] if f.rule.startswith("lexicon")]
     assert all(spun[f.start : f.end] == f.text for f in parts) and any(f.rule == "channel:word" for f in parts)
+
+
+def test_the_page_rate_tells_a_real_spinners_page_from_its_source(det):
+    source = ("The price of bitcoin rose on Tuesday as investors bought more coins, and analysts said the "
+              "trend shows that traders expect a higher value by the end of the month.")
+    spun = ("The worth of bitcoin rose on Tuesday as buyers purchased extra cash, and analysts mentioned the "
+            "pattern exhibits that merchants anticipate a better worth by the top of the month.")
+    clean, garbled = det.check(source), det.check(spun)
+    assert garbled.intensity > 0.5 > clean.intensity
+    assert garbled.to_dict()["intensity"] == garbled.intensity
+
+
+def test_a_page_stage_one_clears_reads_no_further_unless_full():
+    from garblecheck.model import SpinModel, default_model_dir
+
+    model = SpinModel.load(default_model_dir())
+    model.stage1_bar = 1.01  # stage 1 clears every page
+    text = "He left final month, and the committee met on Monday to approve the budget for next year."
+    cleared, full = Detector(model=model).check(text), Detector(model=model, full=True).check(text)
+    assert cleared.stage == 1 and full.stage == 2
+    assert cleared.verdict == "clean" and cleared.mt_score is None and full.mt_score is not None
+    assert cleared.score < model.stage1_bar
+    assert [f.rule for f in cleared.flags] == ["lexicon:spin"]  # the lexicon is stage 1's; no decoder, no context
+    assert Detector(model=model, full=True).check(text).flags == full.flags
+    model.stage1_bar = 0.0  # no page is cleared
+    assert Detector(model=model).check(text).stage == 2

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import garblecheck
+
 ROOT = Path(__file__).resolve().parents[1]
 SPUN = "Tons of Pakistanis died final month in assaults on safety forces, officers stated.\n"
 CLEAN = "Hundreds of Pakistanis died last month in attacks on security forces, officials said.\n"
@@ -77,7 +79,8 @@ def test_datatrove_pipeline_filters_and_restores(tmp_path: Path):
 
     kept, dropped = read("kept"), read("dropped")
     assert [d["id"] for d in kept] == ["d0", "d2", "d4"] and [d["id"] for d in dropped] == ["d1", "d3", "d5"]
-    assert all(d["metadata"]["garblecheck_score"] < 0.5 and d["metadata"]["garblecheck_verdict"] == "clean" for d in kept)
+    bar = garblecheck.default_detector().threshold_
+    assert all(d["metadata"]["garblecheck_score"] < bar and d["metadata"]["garblecheck_verdict"] == "clean" for d in kept)
     assert all(d["metadata"]["filter_reason"] == "garbled" and d["metadata"]["garblecheck_score"] > 0.9 for d in dropped)
     LocalPipelineExecutor(pipeline=[JsonlReader(str(src)), GarbleRestorer(), JsonlWriter(str(tmp_path / "restored"))],
                           tasks=1, logging_dir=str(tmp_path / "logs2")).run()

@@ -34,7 +34,7 @@ def trained(tmp_path_factory) -> Path:
 def test_model_folder_contents_and_manifest(trained: Path):
     assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "lm.npz", "manifest.json", "meaning.npz", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
-    assert m["format"] == "garblecheck-model" and m["format_version"] == 3
+    assert m["format"] == "garblecheck-model" and m["format_version"] == 4
     assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3}
     assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
@@ -69,7 +69,8 @@ def test_the_mt_generator_never_moves_the_spin_model(trained: Path, tmp_path: Pa
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "mt" / "manifest.json").read_text())["training"]["config"]["mt_operations"] == ["agreement"]
     with np.load(trained / "weights.npz") as a, np.load(tmp_path / "mt" / "weights.npz") as b:
-        spin = [k for k in a.files if not k.startswith("mt_")]
+        # stage 1 reads the mt n-gram logits too (a translation must not stop there), so it moves
+        spin = [k for k in a.files if not k.startswith(("mt_", "stage1_"))]
         assert spin and all(np.array_equal(a[k], b[k]) for k in spin)
         assert not np.array_equal(a["mt_weights"], b["mt_weights"])
     assert (trained / "context.npz").read_bytes() == (tmp_path / "mt" / "context.npz").read_bytes()
@@ -185,3 +186,18 @@ def test_the_threshold_comes_from_a_false_positive_rate_on_clean_calibration_pag
     assert r.exit_code in (0, 1) and json.loads(r.stdout)["threshold"] == pytest.approx(loose)
     r = run("score", "--no-model", "--fpr", "0.25", "-", input="Officials met.\n")
     assert r.exit_code == 2 and "needs a model" in r.output
+
+
+def test_the_stage1_bar_follows_the_allowed_miss_rate():
+    import numpy as np
+
+    from garblecheck.model import SpinModel, default_model_dir
+
+    m = SpinModel.load(default_model_dir())
+    assert m.stage1_bar_for(0.005) == pytest.approx(m.stage1_bar)
+    assert m.stage1_bar_for(0.0) <= m.stage1_bar <= m.stage1_bar_for(0.05) <= m.stage1_bar_for(0.2)
+    clean = m.stage1_scores["clean"]
+    assert np.mean(clean < m.stage1_bar_for(0.2)) >= np.mean(clean < m.stage1_bar)  # a looser bar clears more
+    m.stage1_scores = {}
+    with pytest.raises(ModelError, match="stage-1"):
+        m.stage1_bar_for(0.01)

@@ -191,7 +191,7 @@ def test_training_with_an_mt_corpus_records_it_and_ships_word_weights(mt_trained
 
 
 def test_the_mt_score_ranks_written_translations_above_their_originals(mt_trained: Path):
-    det = Detector(model=str(mt_trained))
+    det = Detector(model=str(mt_trained), full=True)  # every page read in full: every page has an mt_score
     docs, _ = read_translations([str(DATA / "mt_small.jsonl")])
     originals = {json.loads(l)["id"]: json.loads(l)["text"] for l in (DATA / "clean_small.jsonl").read_text().splitlines()}
     mt = [r.mt_score for r in det.check_many([d.text for d in docs])]

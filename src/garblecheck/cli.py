@@ -42,6 +42,12 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
                           "instead (e.g. 0.01); --threshold wins over it."),
         click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True,
                      help="Refuse inputs larger than this."),
+        click.option("--full", is_flag=True,
+                     help="Read every page in full (stage 2: context model, language model, evidence of meaning), "
+                          "also those the cheap first stage clears as clean."),
+        click.option("--stage1-miss", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+                     help="Set stage 1's bar so that this share of each kind of damaged calibration page would stop "
+                          "there (default: the model's, 0.005); higher clears more clean pages, faster."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -50,7 +56,7 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
                      ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float],
-                     fpr: Optional[float] = None) -> Dict[str, Any]:
+                     fpr: Optional[float] = None, full: bool = False, stage1_miss: Optional[float] = None) -> Dict[str, Any]:
     """The Detector's arguments from the shared engine options (ignore files read here)."""
     from .lexicon import LexiconError, read_ignore_file
 
@@ -63,7 +69,8 @@ def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequenc
     except LexiconError as e:
         raise click.UsageError(str(e)) from None
     return {"model": None if no_model else (model_dir or "default"), "lexicons": tuple(lexicons),
-            "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold, "fpr": fpr}
+            "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold, "fpr": fpr,
+            "full": full, "stage1_miss": stage1_miss}
 
 
 def _build(params: Dict[str, Any]) -> Any:
@@ -630,7 +637,7 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     flt = PreIngestFilter(threshold=dp["threshold"], fpr=dp["fpr"], action=action, text_field=text_field,
                           model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
                           lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"],
-                          learn_batch=learn_batch)
+                          learn_batch=learn_batch, full=dp["full"], stage1_miss=dp["stage1_miss"])
     flt._detector = _build({**dp, "learn_batch": learn_batch})  # a bad model or lexicon stops here, with one line and exit code 2
     try:
         if input_path == "-":

@@ -33,7 +33,7 @@ from .channel import OPTION_FEATURES, Channel, ChannelStats, ChannelWeights
 from .features import shifted
 from .lm import LanguageModel
 
-__all__ = ["Decision", "decode", "FLAG_MIN", "option_table", "intensity_grid", "EM_ITERATIONS"]
+__all__ = ["Decision", "decode", "page_rates", "FLAG_MIN", "option_table", "intensity_grid", "EM_ITERATIONS"]
 
 EM_ITERATIONS = 5
 NEG = -1e30
@@ -199,9 +199,7 @@ def _prepare(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence
     ok = _eligible(words, cap, first, next_lower)
     if skip is not None:
         ok &= ~skip
-    pool = cache.get("pool")
-    if pool is None or pool.channel is not channel or pool.lm is not lm:
-        pool = cache["pool"] = _Pool(lm, channel)
+    pool = _pool(lm, channel, cache)
     cands = np.flatnonzero(ok)
     slots = pool.slots([lowered[k] for k in cands.tolist()])
     eligible, eligible_rate = cands, pool.keep_rate[slots]
@@ -508,7 +506,7 @@ def decode(lm: LanguageModel, channel: Channel, words: Sequence[str], sentence: 
     cache = {} if cache is None else cache
     n = len(words)
     doc = np.zeros(n, dtype=np.int64) if doc is None else np.asarray(doc, dtype=np.int64)
-    D = int(doc[-1]) + 1 if n else 1
+    D = max(int(doc[-1]) + 1 if n else 1, np.size(known), np.size(rho) if rho is not None else 1)  # the last documents may have no words
     nothing = np.zeros(D) if rho is None else np.broadcast_to(np.asarray(rho, dtype=np.float64), (D,)).copy()
     if n == 0:
         return [], nothing
@@ -665,6 +663,43 @@ def _intensity_only(prep: _Prepared, doc: np.ndarray, D: int, known: np.ndarray,
     return em.grid[em._objective(em.rest, known.astype(np.float64)).argmax(axis=1)]
 
 
+def _pool(lm: LanguageModel, channel: Channel, cache: Dict[str, Any]) -> "_Pool":
+    """The option pool of ``cache`` for this ``lm`` and ``channel`` (a new one for others)."""
+    pool = cache.get("pool")
+    if pool is None or pool.channel is not channel or pool.lm is not lm:
+        pool = cache["pool"] = _Pool(lm, channel)
+    return pool
+
+
+PAGE_RATE_GRID = np.geomspace(0.01, 2.0, 24)  # the intensities page_rates chooses from
+
+
+def page_rates(lm: LanguageModel, channel: Channel, ids: np.ndarray, doc: np.ndarray, D: int,
+               cache: Dict[str, Any]) -> np.ndarray:
+    """The channel's own estimate of each document's intensity, without the language model: for
+    the lower-case words (vocabulary ``ids``) of documents ``doc``, each word either kept (``1 - s
+    r_w``) or written by a spinner for an original ``o``, weighed by its unigram probability
+    (``a_w = sum_o r_o P(w | o, replaced) P(o) / P(w)``, over the word's options). Returns one row
+    per document: the intensity ``s`` of the largest likelihood ratio against an untouched page,
+    that log-ratio per word, and the number of words it rests on. Cheap: a gather per word and a
+    small grid (``PAGE_RATE_GRID``); words whose rate is small enter through ``log(1 - s r) ~ -s r``."""
+    pool = _pool(lm, channel, cache)
+    r, a = pool.vocab_rates(np.asarray(ids, dtype=np.int64))
+    grid = PAGE_RATE_GRID
+    exact = (a > 0) | (r > 0.05)
+    llr = np.zeros((D, len(grid)))
+    small = np.bincount(doc[~exact], weights=r[~exact], minlength=D)
+    llr -= small[:, None] * grid[None, :]
+    de, re_, ae = doc[exact], r[exact], a[exact]
+    for g, s in enumerate(grid):
+        llr[:, g] += np.bincount(de, weights=np.log(np.maximum(1.0 - np.minimum(s * re_, MAX_SR) + s * ae, 1e-12)),
+                                 minlength=D)
+    n = np.bincount(doc, minlength=D).astype(np.float64)
+    best = llr.argmax(axis=1)
+    top = llr[np.arange(D), best]
+    return np.column_stack([np.where(top > 0, grid[best], 0.0), np.maximum(top, 0.0) / np.maximum(n, 1.0), n])
+
+
 class _Pool:
     """The options of every form met so far, in flat arrays: for a form's slot, ``size`` originals
     from ``start`` in ``ids`` (vocabulary ids), ``feat`` (their ``OPTION_FEATURES``, context
@@ -684,6 +719,29 @@ class _Pool:
         self.rate = np.zeros(0)
         self.keep_feat = np.zeros((0, F))
         self.keep_rate = np.zeros(0)
+        self._vocab_r: Optional[np.ndarray] = None
+        self._vocab_a = np.zeros(0)
+
+    def vocab_rates(self, ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Per vocabulary id of ``ids``: the word's replace rate ``r_w`` and how much it looks
+        like a spinner's form, ``a_w`` (:func:`page_rates`); kept per id once asked for."""
+        V = len(self.lm.vocab)  # type: ignore[attr-defined]
+        if self._vocab_r is None:
+            self._vocab_r, self._vocab_a = np.full(V, np.nan), np.zeros(V)
+        new = np.unique(ids[np.isnan(self._vocab_r[ids])])
+        if len(new):
+            vocab = self.lm.vocab  # type: ignore[attr-defined]
+            slots = self.slots([vocab[i] for i in new.tolist()])
+            self._vocab_r[new] = self.keep_rate[slots]
+            size = self.size[slots]
+            owner = np.repeat(np.arange(len(new)), size)
+            at = np.repeat(self.start[slots], size) + np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+            x = self.feat[at]
+            odds = self.rate[at] * np.exp(x[:, _F["form"]] + x[:, _F["prior"]])
+            self._vocab_a[new] = np.bincount(owner, weights=odds, minlength=len(new))
+            self._vocab_r[0] = 0.0  # an unknown word tells nothing
+            self._vocab_a[0] = 0.0
+        return self._vocab_r[ids], self._vocab_a[ids]
 
     def slots(self, forms: Sequence[str]) -> np.ndarray:
         get = self.slot.get

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 import numpy as np
 
 from .lexicon import Lexicon
-from .model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid
+from .model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid, stage1_features
 from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .restore import RESTORE_MIN_CONFIDENCE, Change, apply_changes, match_case, plan_changes
 from .text import LineIndex, Span, count_words, normalize, sentence_spans, tokenize
@@ -39,13 +39,16 @@ class _Analysis:
         self.mt_logits: Any = None
         self.fluency: Any = None  # garblecheck.lm.FLUENCY_COLUMNS per sentence
         self.words: Any = None  # (context word table, first word, end word, first sentence) for the restorer
+        self.rates: Any = None  # the page rate (garblecheck.decode.page_rates), without a context model None
+        self.stage1 = 1.0  # stage 1's probability that the page is damaged
+        self.stage = 2  # 1: cleared by stage 1 (no context, language-model or meaning evidence read)
 
     def features(self) -> Any:
-        return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words)
+        return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words, self.rates)
 
 
 NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so this is a suggestion only
-DECODE_MIN_SCORE = 0.2  # the restorer decodes a page whose score reaches this (a clean page rarely does)
+DECODE_MIN_SCORE = 0.5  # score decodes a page whose score reaches this (about 3% of clean calibration pages do)
 SPUN_NAME_CONFIDENCE = 0.9
 MT_MIN_WORDS = 100  # a shorter text is never called mt: its style says too little (its mt_score stands)
 _WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
@@ -66,7 +69,7 @@ def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[
 
 
 BATCH_CHARS = 1 << 20  # check_many analyses texts together up to this many characters
-DECODE_WORDS = 1 << 17  # the decoder takes at most about this many words at once
+DECODE_WORDS = 1 << 14  # the decoder takes at most about this many words at once
 LEARN_MIN_TEXTS = 20  # a batch this large teaches the channel its spinner (learn_batch)
 LEARN_ITERATIONS = 2
 LEARN_FLAG_MIN = 0.9  # a learned channel is surer of itself than it should be: its decisions need more (bench/learn_batch.py)
@@ -149,6 +152,8 @@ class Detector:
         channel: Any = "default",
         decode_min_score: float = DECODE_MIN_SCORE,
         learn_batch: bool = False,
+        full: bool = False,
+        stage1_miss: Optional[float] = None,
     ) -> None:
         self.model = model
         self.lexicons = tuple(lexicons)
@@ -160,6 +165,8 @@ class Detector:
         self.channel = channel
         self.decode_min_score = decode_min_score
         self.learn_batch = learn_batch
+        self.full = full
+        self.stage1_miss = stage1_miss
         self._flag_min: Optional[float] = None  # decode.FLAG_MIN unless a learned channel is in use
         self._channel: Any = None
         self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
@@ -175,6 +182,8 @@ class Detector:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.threshold_ = float(threshold)
         self.mt_threshold_ = None if self.spin_model is None else self.spin_model.mt_threshold
+        self.stage1_bar_ = None if self.spin_model is None else (
+            self.spin_model.stage1_bar if stage1_miss is None else self.spin_model.stage1_bar_for(stage1_miss))
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {
@@ -188,6 +197,8 @@ class Detector:
             "channel": self.channel,
             "decode_min_score": self.decode_min_score,
             "learn_batch": self.learn_batch,
+            "full": self.full,
+            "stage1_miss": self.stage1_miss,
         }
 
     def __repr__(self) -> str:
@@ -287,9 +298,8 @@ class Detector:
         analyses = self._analyze(docs)
         scores = [self._scores(a) for a in analyses]
         todo = [k for k, (a, sc) in enumerate(zip(analyses, scores)) if self._decodes(a, sc[0], decode)]
-        flags, intensity = self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo], learn)
-        decoded = dict(zip(todo, zip(flags, intensity)))
-        return [self._report(t, a, sc, *decoded.get(k, (None, None))) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
+        decoded = dict(zip(todo, self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo], learn)))
+        return [self._report(t, a, sc, decoded.get(k)) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
 
     def check_chunks(self, chunks: Iterable[Tuple[int, int, int, str]]) -> Report:
         """One report for a text too large to hold, from ``(char offset, line offset, column offset,
@@ -312,7 +322,10 @@ class Detector:
             return self.check("")
         return Report(top.score, top.verdict, top.threshold, n_words, tuple(flags), (), top.spin_score, top.mt_score)
 
-    def _analyze(self, docs: Sequence[str]) -> List["_Analysis"]:
+    def _analyze(self, docs: Sequence[str], full: Optional[bool] = None) -> List["_Analysis"]:
+        """Stage 1 for every text (sentences, lexicon, n-gram logits, page rate), then stage 2
+        (context model, language model, evidence of meaning) for the texts stage 1 does not clear
+        (all of them with ``full``, which defaults to the detector's)."""
         spans = [sentence_spans(t) for t in docs]
         lines = [LineIndex(t) for t in docs]
         out = [_Analysis(sp, self._find(t, sp, li), count_words(t), li) for t, sp, li in zip(docs, spans, lines)]
@@ -324,41 +337,85 @@ class Detector:
         sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
         z, z_mt = model.sentence_logits_both(sentences)
         bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
-        fluency = None
-        if model.context is not None:  # one pass over the sentences of all texts
-            words = model.context.table(sentences, [s.start for sp in spans for s in sp], features=False)
-            ctx_max = words.sentence_max()
-            word_bounds = np.searchsorted(words.sentence, bounds)
-            if model.meaning is not None:  # unexpected pairs of all texts at once
-                ctx = model.context
-                pairs, expected = model.meaning.collocations(ctx.unigram, ctx.total, ctx._bigram, words.ids, words.known,
-                                                             words.sentence)
-                pair_bounds = np.searchsorted(pairs, word_bounds)
-            if z_mt is not None:
-                from .lm import sentence_fluency
-
-                lower = words.lower
-                z_mt = z_mt + model.mt_word_logits(lower, words.sentence, len(sentences))
-                fluency = sentence_fluency(self.get_lm(), lower, words.sentence, len(sentences), model.context.function_words())
+        rates = self._page_rates(sentences, bounds)
+        full = self.full if full is None else full
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
             a.logits = z[lo:hi]
             a.mt_logits = None if z_mt is None else z_mt[lo:hi]
-            a.fluency = None if fluency is None else fluency[lo:hi]
+            a.rates = None if rates is None else rates[k]
             a.ctx_max = np.zeros(hi - lo)
-            if model.context is not None:
-                a.ctx_max = ctx_max[lo:hi]
-                a.ctx_evidence = words.evidence[word_bounds[k] : word_bounds[k + 1]]
-                if model.flag_threshold is not None:
-                    a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
-                                                      model.flag_threshold)
-                a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
-                if model.meaning is not None:
-                    p0, p1 = pair_bounds[k], pair_bounds[k + 1]
-                    a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1])
-                a.words = (words, int(word_bounds[k]), int(word_bounds[k + 1]), int(bounds[k]))
+            a.stage1 = model.stage1(stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits))
+            a.stage = 2 if full or a.stage1 >= self.stage1_bar_ else 1
+        go = [k for k, a in enumerate(out) if a.stage == 2]
+        if go and model.context is not None:
+            self._stage2([docs[k] for k in go], [out[k] for k in go])
+        for a in out:
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
+
+    def _page_rates(self, sentences: Sequence[str], bounds: np.ndarray) -> Optional[np.ndarray]:
+        """:func:`garblecheck.decode.page_rates` of each text (sentences ``bounds[k]:bounds[k+1]``
+        of text ``k``), from a word pass over blocks of sentences (bounded memory); None without
+        a context model or a channel."""
+        model = self.spin_model
+        if model is None or model.context is None or self.channel is None:
+            return None
+        from .decode import page_rates
+        from .io import batched_by_size
+        from .text import Words, key_table
+
+        ctx = model.context
+        ids, doc = [], []
+        first = 0
+        for block in batched_by_size(sentences, BATCH_CHARS, len):
+            words = Words(block)
+            if ctx._keys is None and len(words) > 2000:
+                ctx._keys = key_table(ctx.index)
+            found = words.ids(ctx.index, ctx._keys, 0)
+            lower = ~words.upper & (found > 0)
+            ids.append(found[lower].astype(np.int32))
+            doc.append((np.searchsorted(bounds, first + words.sentence[lower], side="right") - 1).astype(np.int32))
+            first += len(block)
+        return page_rates(self.get_lm(), self.get_channel(), np.concatenate(ids) if ids else np.zeros(0, np.int64),
+                          np.concatenate(doc) if doc else np.zeros(0, np.int64), len(bounds) - 1, self._options)
+
+    def _stage2(self, docs: Sequence[str], out: Sequence["_Analysis"]) -> None:
+        """The context model, the language model's fluency and the evidence of meaning for
+        ``docs`` (their analyses ``out``, stage 1 done), in one pass over their sentences."""
+        model = self.spin_model
+        ctx = model.context  # type: ignore[union-attr]
+        sentences = [t[s.start : s.end] for t, a in zip(docs, out) for s in a.spans]
+        bounds = np.cumsum([0] + [len(a.spans) for a in out])
+        words = ctx.table(sentences, [s.start for a in out for s in a.spans], features=False)
+        ctx_max = words.sentence_max()
+        word_bounds = np.searchsorted(words.sentence, bounds)
+        if model.meaning is not None:  # unexpected pairs of all texts at once
+            pairs, expected = model.meaning.collocations(ctx.unigram, ctx.total, ctx._bigram, words.ids, words.known,
+                                                         words.sentence)
+            pair_bounds = np.searchsorted(pairs, word_bounds)
+        fluency = None
+        if model.mt_weights is not None:
+            from .lm import sentence_fluency
+
+            lower = words.lower
+            word_logits = model.mt_word_logits(lower, words.sentence, len(sentences))
+            fluency = sentence_fluency(self.get_lm(), lower, words.sentence, len(sentences), ctx.function_words())
+        for k, a in enumerate(out):
+            lo, hi = bounds[k], bounds[k + 1]
+            if fluency is not None:
+                a.mt_logits = a.mt_logits + word_logits[lo:hi]
+                a.fluency = fluency[lo:hi]
+            a.ctx_max = ctx_max[lo:hi]
+            a.ctx_evidence = words.evidence[word_bounds[k] : word_bounds[k + 1]]
+            if model.flag_threshold is not None:
+                a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
+                                                  model.flag_threshold)
+            a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
+            if model.meaning is not None:
+                p0, p1 = pair_bounds[k], pair_bounds[k + 1]
+                a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1])
+            a.words = (words, int(word_bounds[k]), int(word_bounds[k + 1]), int(bounds[k]))
 
     def _context_flags(self, text: str, a: "_Analysis", table: Any, first_sentence: int, lo: int, hi: int,
                        tau: float) -> List[Flag]:
@@ -477,31 +534,23 @@ class Detector:
         return a.words is not None and self.channel is not None and decode is not False \
             and (decode is True or score >= self.decode_min_score)
 
-    def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"], learn: Any = None
-                       ) -> Tuple[List[List[Flag]], List[float]]:
+    def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"], learn: Any = None) -> List[List[Flag]]:
         """Flags from decoding the texts with the language model and the spinner channel
-        (:mod:`garblecheck.decode`): each word whose chosen original reaches ``decode.FLAG_MIN``,
-        and each text's intensity. Each text keeps its own intensity; a text of more than
-        ``DECODE_WORDS`` words is decoded in pieces of whole sentences of about that many words,
-        each with its own intensity (the text's is their mean by words), and texts are decoded
-        together up to that many words (memory stays bounded)."""
+        (:mod:`garblecheck.decode`): each word whose chosen original reaches ``decode.FLAG_MIN``.
+        Each text keeps its own intensity; a text of more than ``DECODE_WORDS`` words is decoded
+        in pieces of whole sentences of about that many words, each with its own intensity, and
+        texts are decoded together up to that many words (memory stays bounded)."""
         from .io import batched_by_size
 
         out: List[List[Flag]] = [[] for _ in analyses]
-        weighed = np.zeros(len(analyses))
-        words = np.zeros(len(analyses))
         pieces = (p for d, a in enumerate(analyses) for p in _pieces(d, a, DECODE_WORDS))
         for group in batched_by_size(pieces, DECODE_WORDS, lambda p: p[2] - p[1]):
-            intensity = self._decode(texts, analyses, group, out, learn)
-            for (d, lo, hi, _, _), s in zip(group, intensity.tolist()):
-                weighed[d] += s * (hi - lo)
-                words[d] += hi - lo
-        return out, (weighed / np.maximum(words, 1)).tolist()
+            self._decode(texts, analyses, group, out, learn)
+        return out
 
     def _decode(self, texts: Sequence[str], analyses: Sequence["_Analysis"], pieces: Sequence[Tuple[int, int, int, int, int]],
-                out: List[List[Flag]], learn: Any = None) -> np.ndarray:
-        """Decode the ``pieces`` (:func:`_pieces`) in one pass; their flags go to ``out[text]``, and
-        each piece's intensity is returned."""
+                out: List[List[Flag]], learn: Any = None) -> None:
+        """Decode the ``pieces`` (:func:`_pieces`) in one pass; their flags go to ``out[text]``."""
         from .decode import FLAG_MIN, decode
 
         lm = self.get_lm()
@@ -531,8 +580,8 @@ class Detector:
                         fixed.update(zip(inside, lm.ids(repl).tolist()))
                     known[p] += f.kind == "spin"
             at += hi - lo
-        decisions, intensity = decode(lm, self.get_channel(), table.words.strings(index), sentence, skip, fixed, known=known,
-                                      cache=self._options, doc=doc, learn=learn)
+        decisions, _ = decode(lm, self.get_channel(), table.words.strings(index), sentence, skip, fixed, known=known,
+                              cache=self._options, doc=doc, learn=learn)
         flag_min = FLAG_MIN if self._flag_min is None else self._flag_min
         chosen = [x for x in decisions if x.chosen is not None and x.confidence >= flag_min]
         firsts = table.offsets([int(index[x.word]) for x in chosen])
@@ -549,7 +598,6 @@ class Detector:
                                suggestions=tuple(match_case(surface, o) for o in [x.chosen, *alts]),
                                kind="spin", confidence=round(x.confidence, 4),
                                rule="channel:phrase" if x.span > 1 else "channel:word", line=line, col=col))
-        return intensity
 
     def _name_flags_spun(self, text: str, a: "_Analysis", flags: Sequence[Flag]) -> List[Flag]:
         """Flags for names the spinner mangled ("White Home" -> "White House"), which restoration
@@ -568,10 +616,12 @@ class Detector:
         """``(score, spin_score)`` of one analysed text."""
         if self.spin_model is None:
             return a.lex_score, None
+        if a.stage == 1:
+            return a.stage1, None
         return self.spin_model.scores(a.features())
 
     def _report(self, text: str, a: "_Analysis", scores: Tuple[float, Optional[float]],
-                channel_flags: Optional[List[Flag]] = None, intensity: Optional[float] = None) -> Report:
+                channel_flags: Optional[List[Flag]] = None) -> Report:
         """The report of one text; ``channel_flags`` from the decoder, None where it did not run
         (then the context model's own flags stand)."""
         decoded = channel_flags is not None
@@ -579,7 +629,7 @@ class Detector:
         decoded_at = _Taken(channel_flags or ())
         found += [f for f in a.ctx_flags if not (decoded and f.rule.startswith("context:"))
                   and not decoded_at.hits(f.start, f.end)]
-        if self.channel is not None:
+        if self.channel is not None and a.stage == 2:  # a page stage 1 clears has no spun name to repair
             found += self._name_flags_spun(text, a, found)
         all_flags = tuple(sorted(found, key=lambda f: (f.start, f.end)))
         lex_sentence = [
@@ -594,11 +644,13 @@ class Detector:
         else:
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
-            if a.mt_logits is not None:
+            if a.mt_logits is not None and a.stage == 2:
                 mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
-        return Report(score, self._verdict(score, mt_score, a.n_words), self.threshold_, a.n_words, all_flags, sentences,
-                      spin_score, mt_score, decoded=decoded, intensity=intensity)
+        verdict = "clean" if a.stage == 1 else self._verdict(score, mt_score, a.n_words)  # stage 1 clears clean pages only
+        return Report(score, verdict, self.threshold_, a.n_words, all_flags, sentences,
+                      spin_score, mt_score, decoded=decoded, intensity=None if a.rates is None else float(a.rates[0]),
+                      stage=a.stage)
 
     def _verdict(self, score: float, mt_score: Optional[float], n_words: int) -> str:
         """``garbled`` or ``mt`` when a score reaches its threshold (``mt`` when the mt score is

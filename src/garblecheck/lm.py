@@ -290,6 +290,8 @@ class TrigramLM:
 
     def count(self, before: np.ndarray, words: np.ndarray, after: np.ndarray) -> np.ndarray:
         """How often each trigram (word before, word, word after) occurred, -1 before or after read as the sentence edge."""
+        if len(words) > QUERY_BLOCK:
+            return _blockwise(self.count, before, words, after)
         a_ = np.where(before < 0, BOS, before)
         c = np.where(after < 0, EOS, after)
         return _lookup(self.a["k3"], self.a["c3"], (a_ * self.V + words) * self.V + c)

@@ -13,8 +13,24 @@ Sentence and document features (the same functions serve training and scoring)::
     spin   = [max u, mean u, mean of the 3 largest u, share of u > 0, log(1 + n_sentences),
               sum of q, words with q > 0.5, > 0.8 (each per 100 words), mean of the 5 largest q,
               share of sentences with m > 0.5]
+    rate   = [the page's intensity by the spinner channel, its log-likelihood ratio against an
+              untouched page per word, log(1 + the words it rests on)]     (decode.page_rates)
     stack  = spin + [lexicon flag-density score]
-    spin_score = sigmoid(spin . a + a0)         score = sigmoid(stack . b + b0)
+    spin_score = sigmoid(spin . a + a0)
+    score  = sigmoid(max(stack . b + b0,  [lexicon score] + rate . c + c0 + shift))
+
+The score joins two detectors, either of which may call a page: the n-gram and context evidence,
+learned on pages spun with the thesaurus, and the page rate, learned on pages spun the way real
+spinners spin (a linear stacker of both trades one kind of page for the other). ``shift`` puts
+the rate detector's log-odds on the first one's scale: each reaches the same share of the clean
+calibration pages at the same value.
+
+Stage 1 reads only what is cheap (the n-gram logits ``z``, the lexicon, the page rate and the
+mt n-gram logits ``v``) and lets a page go no further when it is clearly clean::
+
+    stage1 = [max z, mean z, mean of the 3 largest z, share of z > 0, lexicon score] + rate
+             + [max v, mean of the 3 largest v]
+    p1     = sigmoid(stage1 . s + s0)        stage 2 when p1 >= stage1_bar
 
 Machine translation has its own sentence classifier over character n-grams (``mt_weights``) and
 word n-grams of vocabulary ids (``mt_word_weights``), trained on real machine translation (round
@@ -49,13 +65,18 @@ if TYPE_CHECKING:
     from .context import ContextModel
     from .meaning import MeaningModel
 
-__all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "sigmoid", "FORMAT", "FORMAT_VERSION", "default_model_dir"]
+__all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "stage1_features", "rate_features", "sigmoid", "FORMAT",
+           "FORMAT_VERSION", "default_model_dir"]
 
 FORMAT = "garblecheck-model"
-FORMAT_VERSION = 3  # 2: word n-grams and fluency in the mt score; 3: the trigram language model
+FORMAT_VERSION = 4  # 2: word n-grams and fluency in the mt score; 3: the trigram language model; 4: page rates, stage 1
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
+N_RATE_FEATURES = 3
+N_STACK_FEATURES = N_SPIN_FEATURES + 1  # the features of doc_features the first detector reads; the rate detector reads the rest
+N_DOC_FEATURES = N_STACK_FEATURES + N_RATE_FEATURES
+N_STAGE1_FEATURES = 5 + N_RATE_FEATURES + 2
 N_FLUENCY_FEATURES = 5
 N_MT_FEATURES = 7 + N_FLUENCY_FEATURES
 EMPTY_LOGIT = -10.0
@@ -85,8 +106,24 @@ def sentence_inputs(logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
     return np.column_stack([np.asarray(logits, dtype=np.float64), np.log(m / (1 - m))])
 
 
+def rate_features(rates: Optional[Sequence[float]]) -> List[float]:
+    """The page-rate features from a row of :func:`garblecheck.decode.page_rates` (zeros without one)."""
+    if rates is None:
+        return [0.0] * N_RATE_FEATURES
+    s, llr, n = (float(x) for x in rates)
+    return [s, llr, float(np.log1p(n))]
+
+
+def stage1_features(logits: np.ndarray, lexicon_score: float, rates: Optional[Sequence[float]],
+                    mt_logits: Optional[np.ndarray]) -> np.ndarray:
+    """Stage 1's input for one document (module docstring): what is cheap to read."""
+    z = _top_stats(np.asarray(logits, dtype=np.float64))
+    v = _top_stats(np.asarray(mt_logits, dtype=np.float64)) if mt_logits is not None else [0.0] * 5
+    return np.array(z[:4] + [lexicon_score] + rate_features(rates) + [v[0], v[2]])
+
+
 def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence: Optional[np.ndarray] = None,
-                 ctx_max: Optional[np.ndarray] = None, n_words: int = 0) -> np.ndarray:
+                 ctx_max: Optional[np.ndarray] = None, n_words: int = 0, rates: Optional[Sequence[float]] = None) -> np.ndarray:
     """The stacker's input for one document from its sentence logits ``u`` (module docstring)."""
     z = np.asarray(sentence_logits, dtype=np.float64)
     e = np.zeros(0) if ctx_evidence is None else np.asarray(ctx_evidence, dtype=np.float64)
@@ -97,7 +134,7 @@ def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence
         e.sum() * per100, (e > 0.5).sum() * per100, (e > 0.8).sum() * per100, top_e.mean(),
         float((m > 0.5).mean()) if m.size else 0.0,
         lexicon_score,
-    ])
+    ] + rate_features(rates))
 
 
 def _top(e: np.ndarray, k: int) -> np.ndarray:
@@ -175,8 +212,11 @@ class SpinModel:
     bias: float
     spin_coef: np.ndarray  # N_SPIN_FEATURES
     spin_intercept: float
-    stack_coef: np.ndarray  # N_SPIN_FEATURES + 1
+    stack_coef: np.ndarray  # N_STACK_FEATURES
     stack_intercept: float
+    rate_coef: Optional[np.ndarray] = None  # 1 + N_RATE_FEATURES: the lexicon score and the page rate; None: no rate detector
+    rate_intercept: float = 0.0
+    rate_shift: float = 0.0
     sent_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0]))
     sent_intercept: float = 0.0
     context: Optional["ContextModel"] = None
@@ -191,6 +231,10 @@ class SpinModel:
     threshold: float = 0.5
     flag_threshold: Optional[float] = None  # context-model evidence that makes a word a flag (None: no such flags)
     clean_scores: Optional[np.ndarray] = None  # sorted scores of the clean calibration pages (for an FPR)
+    stage1_coef: Optional[np.ndarray] = None  # N_STAGE1_FEATURES; None: every page goes to stage 2
+    stage1_intercept: float = 0.0
+    stage1_bar: float = 0.0  # stage 1's probability from which a page goes to stage 2
+    stage1_scores: Dict[str, np.ndarray] = field(default_factory=dict)  # sorted, per kind of calibration page
     n_min: int = 1
     n_max: int = 5
     lowercase: bool = True
@@ -238,6 +282,22 @@ class SpinModel:
         scale = np.sqrt(np.maximum(counts, 1.0))
         return self.bias + sums[:, 0] / scale, self.mt_bias + sums[:, 1] / scale
 
+    def stage1_bar_for(self, miss: float) -> float:
+        """The stage-1 bar below which at most ``miss`` of each kind of damaged calibration page
+        falls (the thesaurus's thin spins, the real spinner's, machine translations)."""
+        damaged = [v for k, v in self.stage1_scores.items() if k != "clean" and len(v)]
+        if not damaged:
+            raise ModelError("this model keeps no stage-1 calibration scores: retrain it to set the bar by a miss rate")
+        if not 0.0 <= miss < 1.0:
+            raise ValueError(f"a miss rate must be in [0, 1), got {miss}")
+        return float(min(np.quantile(v, miss) for v in damaged))
+
+    def stage1(self, features: np.ndarray) -> float:
+        """Stage 1's probability that the page is damaged (1 without a stage-1 model)."""
+        if self.stage1_coef is None:
+            return 1.0
+        return float(sigmoid(features @ self.stage1_coef + self.stage1_intercept))
+
     def mt_score(self, features: np.ndarray) -> float:
         return float(sigmoid(features @ self.mt_coef + self.mt_intercept))
 
@@ -248,8 +308,14 @@ class SpinModel:
     def scores(self, features: np.ndarray) -> Tuple[float, float]:
         """(score, spin_score) of one document from :func:`doc_features`."""
         spin = float(sigmoid(features[:N_SPIN_FEATURES] @ self.spin_coef + self.spin_intercept))
-        score = float(sigmoid(features @ self.stack_coef + self.stack_intercept))
-        return score, spin
+        return float(sigmoid(self.logits(features).max())), spin
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """The two detectors' log-odds of one document (the rate one shifted; one without it)."""
+        z = features[:N_STACK_FEATURES] @ self.stack_coef + self.stack_intercept
+        if self.rate_coef is None:
+            return np.array([z])
+        return np.array([z, features[N_STACK_FEATURES - 1 :] @ self.rate_coef + self.rate_intercept + self.rate_shift])
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -271,6 +337,17 @@ class SpinModel:
                 "mt_intercept": np.array([self.mt_intercept], dtype=np.float64),
             }),
             **({} if self.clean_scores is None else {"clean_calibration_scores": np.sort(self.clean_scores).astype(np.float64)}),
+            **({} if self.rate_coef is None else {
+                "rate_coef": np.asarray(self.rate_coef, dtype=np.float64),
+                "rate_intercept": np.array([self.rate_intercept], dtype=np.float64),
+                "rate_shift": np.array([self.rate_shift], dtype=np.float64),
+            }),
+            **({} if self.stage1_coef is None else {
+                "stage1_coef": np.asarray(self.stage1_coef, dtype=np.float64),
+                "stage1_intercept": np.array([self.stage1_intercept], dtype=np.float64),
+                "stage1_bar": np.array([self.stage1_bar], dtype=np.float64),
+                **{f"stage1_scores_{k}": np.sort(v).astype(np.float64) for k, v in self.stage1_scores.items()},
+            }),
         }
 
     def save(self, directory: PathLike, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -375,6 +452,14 @@ class SpinModel:
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
                 mt_threshold=None if manifest.get("mt_threshold") is None else float(manifest["mt_threshold"]),
                 clean_scores=arrays["clean_calibration_scores"].astype(np.float64) if "clean_calibration_scores" in arrays else None,
+                rate_coef=arrays["rate_coef"].astype(np.float64) if "rate_coef" in arrays else None,
+                rate_intercept=float(arrays["rate_intercept"][0]) if "rate_intercept" in arrays else 0.0,
+                rate_shift=float(arrays["rate_shift"][0]) if "rate_shift" in arrays else 0.0,
+                stage1_coef=arrays["stage1_coef"].astype(np.float64) if "stage1_coef" in arrays else None,
+                stage1_intercept=float(arrays["stage1_intercept"][0]) if "stage1_intercept" in arrays else 0.0,
+                stage1_bar=float(arrays["stage1_bar"][0]) if "stage1_bar" in arrays else 0.0,
+                stage1_scores={k[len("stage1_scores_"):]: v.astype(np.float64) for k, v in arrays.items()
+                               if k.startswith("stage1_scores_")},
                 threshold=float(manifest["threshold"]),
                 flag_threshold=None if manifest.get("context_flag_threshold") is None
                 else float(manifest["context_flag_threshold"]),
@@ -386,7 +471,9 @@ class SpinModel:
         except (KeyError, IndexError, TypeError, ValueError) as e:
             raise ModelError(f"{where}: missing or malformed field {e}") from None
         if w.ndim != 1 or len(w) != 1 << int(feat["bits"]) or model.spin_coef.shape != (N_SPIN_FEATURES,) \
-                or model.stack_coef.shape != (N_SPIN_FEATURES + 1,) or model.sent_coef.shape != (2,) \
+                or model.stack_coef.shape != (N_STACK_FEATURES,) or model.sent_coef.shape != (2,) \
+                or (model.stage1_coef is not None and model.stage1_coef.shape != (N_STAGE1_FEATURES,)) \
+                or (model.rate_coef is not None and model.rate_coef.shape != (1 + N_RATE_FEATURES,)) \
                 or model.mt_coef.shape != (N_MT_FEATURES,) \
                 or (model.mt_weights is not None and model.mt_weights.shape != w.shape) \
                 or (model.mt_word_weights is not None and (model.mt_word_weights.ndim != 1 or not len(model.mt_word_weights)

@@ -77,7 +77,8 @@ class Report:
     spin_score: Optional[float] = None  # the n-gram classifier's own document probability
     mt_score: Optional[float] = None  # probability of machine-translation damage (None without an mt model)
     decoded: bool = field(default=False, compare=False)  # the restorer's decoder ran (channel flags listed)
-    intensity: Optional[float] = None  # the decoder's estimate of how hard a spinner worked the page (1: a typical real spun page)
+    intensity: Optional[float] = None  # how hard a spinner worked the page, by the channel (1: a typical real spun page)
+    stage: int = field(default=2, compare=False)  # 1: cleared by the cheap first stage (no context or meaning evidence read)
 
     @property
     def garbled(self) -> bool:
@@ -93,6 +94,7 @@ class Report:
             "threshold": self.threshold,
             "n_words": self.n_words,
             "intensity": self.intensity,
+            "stage": self.stage,
             "flags": [f.to_dict() for f in self.flags],
             "sentences": [s.to_dict() for s in self.sentences],
         }

@@ -322,7 +322,8 @@ class Words(Sequence[str]):
         word[1:-1] |= ((code[1:-1] == 27) | (code[1:-1] == 28)) & letter[:-2] & letter[2:]
         edges = np.flatnonzero(np.diff(word, prepend=False, append=False))
         del letter, word
-        self.start, self.end = edges[0::2], edges[1::2]
+        # (as int32: a batch's text is far shorter than 2**31 characters, and half the memory)
+        self.start, self.end = edges[0::2].astype(np.int32), edges[1::2].astype(np.int32)
         seps = np.flatnonzero(code == _NUL)
         self.sentence = np.searchsorted(seps, self.start).astype(np.int64)
         self.sentence_start = np.concatenate([[0], seps + 1]).astype(np.int64) if sentences else np.zeros(0, np.int64)

@@ -21,8 +21,8 @@ from .features import CharNgramHasher
 from .io import jsonl_records, sha256_file
 from .context import ContextModel
 from .meaning import MeaningModel
-from .model import N_SPIN_FEATURES, SpinModel, sentence_inputs
-from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, Spinner, SpunText, Thesaurus
+from .model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel, sentence_inputs, stage1_features
+from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, RealSpinner, Spinner, SpunText, Thesaurus, lemma_u
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
 
@@ -156,6 +156,8 @@ class TrainConfig:
     word_n_max: int = 3  # word n-grams of the mt classifier
     word_bits: int = 20
     lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
+    stage1_density: float = 0.05  # the thesaurus spins stage 1's bar must let through
+    stage1_miss: float = 0.005  # the share of each kind of damaged calibration page allowed to stop at stage 1
 
 
 def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
@@ -405,7 +407,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     meaning = MeaningModel.build(d.text for d in by_split["train"])
     log(f"meaning: {len(meaning.titles)} titled names, {len(meaning.with_article)} names written with 'the', "
         f"{len(meaning.joined)} run-together forms")
-    model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_SPIN_FEATURES + 1), 0.0,
+    model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_STACK_FEATURES), 0.0,
                       context=context, meaning=meaning, n_min=cfg.n_min, n_max=cfg.n_max, mt_weights=mt_coef[: 1 << cfg.bits],
                       mt_word_weights=mt_coef[1 << cfg.bits :], word_n_max=cfg.word_n_max,
                       mt_bias=float(mt_clf.intercept_[0]))
@@ -422,8 +424,24 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     clean_pages = [t for t, y_ in zip(ctexts, clabels) if y_ == 0]
     meaning.min_expected = collocation_bar(context, clean_pages, cfg.clean_flag_rate)
     log(f"collocation flags: pairs never seen though expected >= {meaning.min_expected:.1f} times")
-    det = Detector(model=model)
-    analyses = det._analyze(ctexts)
+    # the channel the calibration pages are read with knows half of the real spinners' originals:
+    # the page rate of a real spinner's page must not rest on knowing all its swaps
+    from .channel import Channel, real_intensities
+
+    def real_seen(original: str) -> bool:
+        return lemma_u(original, cfg.seed) >= 0.5
+
+    det = Detector(model=model, channel=Channel.load(keep_real=real_seen))
+    lm = context.lm
+    real_spinner = RealSpinner(Channel.default(), real_intensities(), lambda words: lm.prior(lm.ids(words)))
+    rtexts, rlabels, rspun = _simulate(calib_docs, real_spinner.spin, None, cfg.density_range, rng,
+                                       noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)
+    # stage 1's bar must let through thin spins with substitutions no model learned (the held-out vocabulary)
+    thin_spinner = Spinner(thesaurus, "heldout", cfg.seed)
+    thin = [t for t, y_ in zip(*_simulate(calib_docs, thin_spinner.spin, cfg.stage1_density, cfg.density_range, rng,
+                                          noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)[:2]) if y_]
+    real_pages = [t for t, y_ in zip(rtexts, rlabels) if y_]
+    analyses = det._analyze(ctexts + real_pages + thin, full=True)
     rows, ys = [], []
     for a, s in zip(analyses, cspun):
         gold = [y_ for _, _, y_ in s.sentence_labels()] if s is not None else []
@@ -433,10 +451,38 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     model.sent_coef, model.sent_intercept = _fit_logistic(np.vstack(rows), np.array(ys), cfg.seed)
     for a in analyses:
         a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
-    feats = np.array([a.features() for a in analyses])
+    stack_feats = np.array([a.features() for a in analyses])
+    stack_y = np.r_[clabels, np.ones(len(real_pages) + len(thin))]
+    feats = stack_feats[: len(ctexts)]
     ylab = np.array(clabels)
+    # two detectors (model.py): the n-gram and context evidence on the thesaurus spinner's pages, the
+    # page rate on the real spinner's, each against the clean pages
     model.spin_coef, model.spin_intercept = _fit_logistic(feats[:, :N_SPIN_FEATURES], ylab, cfg.seed)
-    model.stack_coef, model.stack_intercept = _fit_logistic(feats, ylab, cfg.seed)
+    model.stack_coef, model.stack_intercept = _fit_logistic(feats[:, :N_STACK_FEATURES], ylab, cfg.seed)
+    real_rows = np.r_[feats[ylab == 0], stack_feats[len(ctexts) : len(ctexts) + len(real_pages)]][:, N_STACK_FEATURES - 1 :]
+    model.rate_coef, model.rate_intercept = _fit_logistic(real_rows, np.r_[np.zeros(int((ylab == 0).sum())), np.ones(len(real_pages))],
+                                                          cfg.seed)
+    # each detector's log-odds at the same high quantile of the clean calibration pages meet there
+    clean_z = np.array([model.logits(f) for f in feats[ylab == 0]])
+    q = 1 - cfg.clean_fpr / 2
+    model.rate_shift = float(np.quantile(clean_z[:, 0], q) - np.quantile(clean_z[:, 1], q))
+    # stage 1: the cheap evidence, against the clean pages, of spun pages of both spinners and of
+    # machine translations; its bar lets at most cfg.stage1_miss of each kind (the thesaurus
+    # spins at cfg.stage1_density, the real spinner's, the translations) stop at stage 1
+    mt_pages = det._analyze([t.text for t in t_split["calib"]], full=False) if t_split["calib"] else []
+    s1 = np.array([stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits) for a in [*analyses, *mt_pages]])
+    s1_y = np.r_[stack_y, np.ones(len(mt_pages))]
+    model.stage1_coef, model.stage1_intercept = _fit_logistic(s1, s1_y, cfg.seed)
+    p1 = np.array([model.stage1(f) for f in s1])
+    groups = {"thesaurus": p1[len(ctexts) + len(real_pages) : len(analyses)], "real": p1[len(ctexts) : len(ctexts) + len(real_pages)],
+              "translations": p1[len(analyses) :], "clean": p1[: len(ctexts)][ylab == 0]}
+    model.stage1_scores = {k: np.sort(g) for k, g in groups.items() if len(g)}
+    model.stage1_bar = model.stage1_bar_for(cfg.stage1_miss)
+    stage1 = {"bar": model.stage1_bar, "miss_allowed": cfg.stage1_miss,
+              "clean_cleared": float((groups["clean"] < model.stage1_bar).mean()),
+              "miss": {k: float((g < model.stage1_bar).mean()) for k, g in groups.items() if len(g) and k != "clean"},
+              "pages": {k: int(len(g)) for k, g in groups.items()}}
+    log(f"stage 1: bar {model.stage1_bar:.4f} clears {stage1['clean_cleared']:.3f} of the clean calibration pages")
     calib_scores = np.array([model.scores(f)[0] for f in feats])
     # the threshold keeps false positives rare: at least 0.5, and above all but cfg.clean_fpr of the clean
     # calibration pages (the pages and their noisy copies)
@@ -492,7 +538,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
                    "mt_brier": float(np.mean((mt_scores - my) ** 2)), "mt_reliability": reliability(mt_scores, my),
                    "mt_threshold": model.mt_threshold,
-                   "threshold": model.threshold, "fpr": cfg.clean_fpr, "documents": int(len(ylab)), "context_tokens": token_calibration,
+                   "threshold": model.threshold, "fpr": cfg.clean_fpr, "documents": int(len(stack_y)), "context_tokens": token_calibration,
+                   "stage1": stage1,
                    "context_flag_threshold": model.flag_threshold}
 
     test_docs = _sample(by_split["test"], cfg.max_test_docs, cfg.seed)
@@ -646,11 +693,11 @@ def _pair_excerpt(t: Translation, rng: random.Random) -> Tuple[str, int]:
 
 
 def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
-    """The mt stacker's input row of each text, through the real engine."""
+    """The mt stacker's input row of each text, through the real engine (every text read in full)."""
     from .model import mt_features
 
     return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency)
-            for t, a in zip(texts, det._analyze(texts))]
+            for t, a in zip(texts, det._analyze(texts, full=True))]
 
 
 def _called(reports: Sequence[Any], labels: Sequence[int], verdict: str) -> Dict[str, int]:
