@@ -251,3 +251,30 @@ def test_the_filter_hook_carries_learn_batch_through_pickling():
     f = PreIngestFilter(action="restore", learn_batch=True)
     g = pickle.loads(pickle.dumps(f))
     assert g.get_params()["learn_batch"] is True and g.detector.learn_batch is True
+
+
+def test_sigterm_stops_filter_like_ctrl_c_and_leaves_no_temporary_file(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for k in range(4000):
+            fh.write(json.dumps({"id": k, "text": CLEAN.strip() + f" Item {k}. " + SPUN}) + "\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    cmd = [sys.executable, "-m", "garblecheck", "filter", str(src), "--accepted", str(out / "a.jsonl"),
+           "--rejected", str(out / "r.jsonl"), "--batch-size", "16"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*.tmp")) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert p.poll() is None, "the filter finished before it could be stopped"
+    time.sleep(0.5)  # well inside the work
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + signal.SIGTERM, err
+    assert b"stopped by signal" in err
+    assert list(out.iterdir()) == []  # neither a temporary file nor a partial output

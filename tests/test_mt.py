@@ -150,10 +150,52 @@ def test_a_missing_article_before_a_name_clean_news_writes_with_the(meaning: Mea
     assert not [x for x in meaning.find("Ships sailed to the Republic of Voss.") if x.rule == "mt:article"]
 
 
-def test_meaning_tables_survive_saving(meaning: MeaningModel):
-    again = MeaningModel.from_arrays(meaning.arrays())
-    assert again.titles == meaning.titles and again.with_article == meaning.with_article
-    assert again.joined == meaning.joined and again.lower == meaning.lower
+def test_meaning_tables_survive_saving(people: MeaningModel):
+    again = MeaningModel.from_arrays(people.arrays())
+    assert again.titles == people.titles and again.with_article == people.with_article
+    assert again.joined == people.joined and again.lower == people.lower
+    assert again.pronouns == people.pronouns and again.proper == people.proper and people.pronouns and people.proper
+
+
+PEOPLE = (["President Ada Lindqvist said on Monday that she would travel to Vossian ports.",
+           "Minister Karl Berg told reporters he had met Vossian traders.",
+           "The Vossian fleet left, and Karl Berg said his ministry agreed."] * 12)
+
+
+@pytest.fixture(scope="module")
+def people() -> MeaningModel:
+    return MeaningModel.build(NEWS + PEOPLE)
+
+
+def test_a_pronoun_that_contradicts_a_known_person_is_flagged(people: MeaningModel):
+    assert people.pronouns["Ada Lindqvist"][1] > 0 == people.pronouns["Ada Lindqvist"][0]
+    text = "President Ada Lindqvist posted the news on his Twitter account."
+    (f,) = [x for x in people.find(text) if x.rule == "mt:pronoun"]
+    assert text[f.start : f.end] == "his" and f.suggestion == "her" and '"she" of Ada Lindqvist' in f.explanation
+    assert not [x for x in people.find("President Ada Lindqvist said she would go.") if x.rule == "mt:pronoun"]
+    # another name between them: the pronoun may be that person's
+    assert not [x for x in people.find("Ada Lindqvist met Karl Berg, and he spoke.") if x.rule == "mt:pronoun"]
+    assert not [x for x in people.find("Ada Lindqvist spoke.\nHe left.") if x.rule == "mt:pronoun"]  # another paragraph
+
+
+def test_a_word_clean_news_always_capitalises_written_in_lower_case_is_flagged(people: MeaningModel):
+    assert "Vossian" in people.proper and "Minister" not in people.proper  # "minister" is written in lower case too
+    ctx = ContextModel.build(NEWS + PEOPLE, {}, min_count=1)
+
+    def cases(text: str) -> list:
+        table = ctx.table([text])
+        return people.cases(text, table, 0, len(table.words), ctx.index)
+
+    text = "The minister of the Justice vossian said so."
+    (f,) = cases(text)
+    assert text[f.start : f.end] == "vossian" and f.suggestion == "Vossian" and "capitalised" in f.explanation
+    assert cases("The Vossian minister said so.") == [] and cases("vossian traders left.") == []  # a sentence may open so
+
+
+def test_a_drop_cap_fused_into_the_first_word_is_flagged(people: MeaningModel):
+    (f,) = [x for x in people.find("Dhe President spoke on Monday.") if x.rule == "mt:dropcap"]
+    assert (f.start, f.end, f.suggestion) == (0, 3, "The")
+    assert not [x for x in people.find("The President spoke.\nAda Lindqvist spoke.") if x.rule == "mt:dropcap"]
 
 
 def test_a_pair_of_common_words_clean_news_never_writes_together_is_flagged():
@@ -300,10 +342,12 @@ def test_an_mt_corpus_with_nothing_to_train_on_is_refused(tmp_path: Path):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.floats(0.001, 0.999), min_size=1, max_size=400), st.floats(1e-6, 0.04))
-def test_the_tail_threshold_is_above_every_clean_score_and_rises_as_the_rate_falls(scores, fpr):
-    from garblecheck.train import tail_threshold
+@given(st.lists(st.floats(0.001, 0.98), min_size=1, max_size=400), st.floats(0.0, 0.2))
+def test_the_mt_threshold_is_reached_by_at_most_the_stated_share_of_clean_pages(scores, fpr):
+    from garblecheck.model import SpinModel
 
-    t = tail_threshold(np.array(scores), fpr)
-    assert t >= max(scores) - 1e-9
-    assert tail_threshold(np.array(scores), fpr / 10) >= t - 1e-12
+    m = SpinModel(np.zeros(4, dtype=np.float32), 0.0, np.zeros(10), 0.0, np.zeros(11), 0.0, mt_clean_scores=np.sort(scores))
+    t = m.mt_threshold_for_fpr(fpr)
+    assert 0.5 <= t <= 0.999
+    assert np.mean(np.array(scores) >= t) <= fpr + 1e-12
+    assert m.mt_threshold_for_fpr(fpr / 10) >= t  # a lower rate, a higher bar

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "corpora" / "examples"
 NASTY = ('Officers said <script>alert(1)</script> and "><img src=x onerror=alert(2)> then &amp; &lt;b&gt; '
          "O'Brien's </textarea><!-- x --> tons of people fled final month.")
-TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "table", "thead", "tbody", "tr", "th", "td",
+TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "p", "strong", "table", "thead", "tbody", "tr", "th", "td",
         "button", "a", "section", "details", "summary", "span", "div", "i", "em", "mark", "del", "ins", "br", "ul", "li",
         "script"}
 ATTRS = {"lang", "charset", "href", "id", "class", "style", "title", "role", "aria-label", "tabindex", "open", "type"}
@@ -111,3 +111,20 @@ def test_the_page_renders_in_headless_chromium(tmp_path: Path):
         assert x["path"] in text
         for f in x["flags"]:
             assert f["suggestions"][0] in text
+
+
+def test_the_page_leads_with_the_worst_and_opens_the_first_that_needs_a_look():
+    def rec(verdict: str, score: float, mt: float = 0.1) -> dict:
+        return {"score": score, "mt_score": mt, "verdict": verdict, "threshold": 0.7, "n_words": 3, "flags": []}
+
+    docs = [("clean.txt", "a", rec("clean", 0.3)), ("spun.txt", "b", rec("garbled", 0.8)), ("err.txt", None, rec("error", 0.0)),
+            ("worse.txt", "c", rec("garbled", 0.99)), ("mt.txt", "d", rec("mt", 0.2, 0.9))]
+    docs += [(f"c{k}.txt", "e", rec("clean", 0.01)) for k in range(60)]  # a large run: collapsed but for the first
+    page = render(docs)
+    order = [page.index(f'<a href="#doc-{k}">') for k in range(5)]
+    assert order == sorted(order)
+    names = [page[page.index(f'<a href="#doc-{k}">'):].split(">")[1].split("<")[0] for k in range(5)]
+    assert names == ["worse.txt", "mt.txt", "spun.txt", "err.txt", "clean.txt"]
+    assert "3 of 65 documents need a look" in page
+    assert page.count("<details open>") == 1 and page.index("<details open>") < page.index('<section id="doc-1"')
+    assert render([("c.txt", "e", rec("clean", 0.01))] * 60).count("<details open>") == 0  # nothing to look at

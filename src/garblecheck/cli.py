@@ -42,6 +42,9 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
                           "instead (e.g. 0.01); --threshold wins over it."),
         click.option("--max-bytes", type=click.IntRange(1), default=MAX_BYTES, show_default=True,
                      help="Refuse inputs larger than this."),
+        click.option("--mt-fpr", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
+                     help="Set the mt threshold for this false-positive rate on the model's clean calibration pages "
+                          "of 100 words or more (default: the model's, 0.005)."),
         click.option("--full", is_flag=True,
                      help="Read every page in full (stage 2: context model, language model, evidence of meaning), "
                           "also those the cheap first stage clears as clean."),
@@ -56,7 +59,8 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
                      ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float],
-                     fpr: Optional[float] = None, full: bool = False, stage1_miss: Optional[float] = None) -> Dict[str, Any]:
+                     fpr: Optional[float] = None, full: bool = False, stage1_miss: Optional[float] = None,
+                     mt_fpr: Optional[float] = None) -> Dict[str, Any]:
     """The Detector's arguments from the shared engine options (ignore files read here)."""
     from .lexicon import LexiconError, read_ignore_file
 
@@ -70,7 +74,7 @@ def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequenc
         raise click.UsageError(str(e)) from None
     return {"model": None if no_model else (model_dir or "default"), "lexicons": tuple(lexicons),
             "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold, "fpr": fpr,
-            "full": full, "stage1_miss": stage1_miss}
+            "full": full, "stage1_miss": stage1_miss, "mt_fpr": mt_fpr}
 
 
 def _build(params: Dict[str, Any]) -> Any:
@@ -331,12 +335,15 @@ _mt_operations = click.option(
 @click.option("--mt-perturbations/--no-mt-perturbations", default=None,
               help="Also train the mt classifier on simulated machine-translation damage (default: only "
                    "without --mt-corpus; on real machine translation it lowers the ROC AUC).")
+@click.option("--knowledge", multiple=True, type=click.Path(exists=True),
+              help="More clean text (JSONL, .jsonl.gz or a folder) that only the evidence-of-meaning facts are "
+                   "gathered from: people's pronouns and titles, words always capitalised (repeatable).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-train-docs", type=click.IntRange(1), default=None, help="Cap on training documents.")
 @_mt_operations
-def train(clean: Sequence[str], garbled: Sequence[str], mt_corpus: Sequence[str], mt_perturbations: Optional[bool], out: str,
-          seed: int, max_train_docs: Optional[int], mt_operations: Sequence[str]) -> None:
+def train(clean: Sequence[str], garbled: Sequence[str], mt_corpus: Sequence[str], mt_perturbations: Optional[bool],
+          knowledge: Sequence[str], out: str, seed: int, max_train_docs: Optional[int], mt_operations: Sequence[str]) -> None:
     """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT."""
     from .io import InputError
     from .train import TrainConfig, train as run_train
@@ -345,7 +352,7 @@ def train(clean: Sequence[str], garbled: Sequence[str], mt_corpus: Sequence[str]
     if max_train_docs:
         cfg.max_train_docs = max_train_docs
     try:
-        manifest = run_train(clean, out, garbled=garbled, mt_corpus=mt_corpus, cfg=cfg, log=_err)
+        manifest = run_train(clean, out, garbled=garbled, mt_corpus=mt_corpus, knowledge=knowledge, cfg=cfg, log=_err)
     except InputError as e:
         raise click.ClickException(str(e)) from None
     except ValueError as e:
@@ -637,7 +644,7 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     flt = PreIngestFilter(threshold=dp["threshold"], fpr=dp["fpr"], action=action, text_field=text_field,
                           model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
                           lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"],
-                          learn_batch=learn_batch, full=dp["full"], stage1_miss=dp["stage1_miss"])
+                          learn_batch=learn_batch, full=dp["full"], stage1_miss=dp["stage1_miss"], mt_fpr=dp["mt_fpr"])
     flt._detector = _build({**dp, "learn_batch": learn_batch})  # a bad model or lexicon stops here, with one line and exit code 2
     try:
         if input_path == "-":
@@ -812,6 +819,28 @@ def check(paths: Sequence[str]) -> None:
     sys.exit(EXIT_GARBLED if problems else EXIT_CLEAN)
 
 
+class Stopped(BaseException):
+    """SIGTERM (as Slurm, Kubernetes and systemd stop a job): raised where the program is, so it
+    unwinds as Ctrl-C does (temporary outputs discarded, originals untouched)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise Stopped(signum)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=list(argv) if argv is not None else None, prog_name="garblecheck")
+    """Console-script entry point. SIGTERM is handled as Ctrl-C is; the exit code is then 143."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="garblecheck")
+    except Stopped as e:
+        _err(f"stopped by signal {e.signum}; no partial output was left")
+        sys.exit(128 + e.signum)

@@ -42,6 +42,7 @@ class _Analysis:
         self.rates: Any = None  # the page rate (garblecheck.decode.page_rates), without a context model None
         self.stage1 = 1.0  # stage 1's probability that the page is damaged
         self.stage = 2  # 1: cleared by stage 1 (no context, language-model or meaning evidence read)
+        self.unknown_capitals = 0  # capitalised words the vocabulary lacks (stage 2)
 
     def features(self) -> Any:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words, self.rates)
@@ -154,6 +155,7 @@ class Detector:
         learn_batch: bool = False,
         full: bool = False,
         stage1_miss: Optional[float] = None,
+        mt_fpr: Optional[float] = None,
     ) -> None:
         self.model = model
         self.lexicons = tuple(lexicons)
@@ -167,6 +169,7 @@ class Detector:
         self.learn_batch = learn_batch
         self.full = full
         self.stage1_miss = stage1_miss
+        self.mt_fpr = mt_fpr
         self._flag_min: Optional[float] = None  # decode.FLAG_MIN unless a learned channel is in use
         self._channel: Any = None
         self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
@@ -181,7 +184,8 @@ class Detector:
         if not 0.0 <= float(threshold) <= 1.0:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.threshold_ = float(threshold)
-        self.mt_threshold_ = None if self.spin_model is None else self.spin_model.mt_threshold
+        self.mt_threshold_ = None if self.spin_model is None else (
+            self.spin_model.mt_threshold if mt_fpr is None else self.spin_model.mt_threshold_for_fpr(mt_fpr))
         self.stage1_bar_ = None if self.spin_model is None else (
             self.spin_model.stage1_bar if stage1_miss is None else self.spin_model.stage1_bar_for(stage1_miss))
 
@@ -199,6 +203,7 @@ class Detector:
             "learn_batch": self.learn_batch,
             "full": self.full,
             "stage1_miss": self.stage1_miss,
+            "mt_fpr": self.mt_fpr,
         }
 
     def __repr__(self) -> str:
@@ -408,13 +413,16 @@ class Detector:
                 a.fluency = fluency[lo:hi]
             a.ctx_max = ctx_max[lo:hi]
             a.ctx_evidence = words.evidence[word_bounds[k] : word_bounds[k + 1]]
+            w0, w1 = word_bounds[k], word_bounds[k + 1]
+            a.unknown_capitals = int((words.words.capital[w0:w1] & (words.lower[w0:w1] == 0)).sum())
             if model.flag_threshold is not None:
                 a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
                                                   model.flag_threshold)
             a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
             if model.meaning is not None:
                 p0, p1 = pair_bounds[k], pair_bounds[k + 1]
-                a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1])
+                a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1], word_bounds[k],
+                                                   word_bounds[k + 1])
             a.words = (words, int(word_bounds[k]), int(word_bounds[k + 1]), int(bounds[k]))
 
     def _context_flags(self, text: str, a: "_Analysis", table: Any, first_sentence: int, lo: int, hi: int,
@@ -486,13 +494,15 @@ class Detector:
                             confidence=NAME_CONFIDENCE, rule="mt:name", line=line, col=col))
         return out
 
-    def _meaning_flags(self, text: str, a: "_Analysis", table: Any, ks: np.ndarray, expected: np.ndarray) -> List[Flag]:
-        """``mt`` flags for evidence of meaning (:mod:`garblecheck.meaning`) in one text; ``ks`` are
-        the words of ``table`` (in this text) that end an unexpected pair, ``expected`` their expectation."""
+    def _meaning_flags(self, text: str, a: "_Analysis", table: Any, ks: np.ndarray, expected: np.ndarray,
+                       lo: int, hi: int) -> List[Flag]:
+        """``mt`` flags for evidence of meaning (:mod:`garblecheck.meaning`) in one text (words
+        ``lo:hi`` of ``table``); ``ks`` are the words of ``table`` that end an unexpected pair,
+        ``expected`` their expectation."""
         from .meaning import CONFIDENCE, Finding
 
         context, meaning = self.spin_model.context, self.spin_model.meaning  # type: ignore[union-attr]
-        found = meaning.find(text)
+        found = meaning.find(text) + meaning.cases(text, table, lo, hi, context.index)
         if len(ks):
             for k, (s1, e1), (s2, e2), x in zip(ks.tolist(), table.offsets((ks - 1).tolist()), table.offsets(ks.tolist()), expected):
                 if text[e1:s2].strip():
@@ -645,7 +655,7 @@ class Detector:
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
             if a.mt_logits is not None and a.stage == 2:
-                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency))
+                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency, a.unknown_capitals))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         verdict = "clean" if a.stage == 1 else self._verdict(score, mt_score, a.n_words)  # stage 1 clears clean pages only
         return Report(score, verdict, self.threshold_, a.n_words, all_flags, sentences,

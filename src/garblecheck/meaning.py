@@ -16,6 +16,18 @@ checked against statistics of clean news that :meth:`MeaningModel.build` gathers
 ``mt:collocation``  two common lower-case words side by side that clean news never puts together
                     although their frequencies say they would meet ``C(a) C(b) / N`` times; the
                     bar on that expectation is calibrated on clean pages at training time
+``mt:pronoun``      "he" where clean news says "she" of the person just named, or the other way
+                    round ("President Ada Lindqvist ... his Twitter account"): a person counts as
+                    known after ``PRONOUN_MIN`` pronouns that follow their full name, nearly all of one kind
+``mt:case``         a word clean news always capitalises (a name, a nationality: ``CASE_MIN`` times
+                    inside sentences, never in lower case) written in lower case inside a sentence
+                    ("the minister of justice montenegrin", "belt and road initiative")
+``mt:dropcap``      a page's first word fused with a drop cap ("Dhe President" for "The President"):
+                    a capitalised word no English text writes that becomes a common opener when its
+                    first letter is replaced
+
+The facts come from all the clean text training is given (``train --clean`` and ``--knowledge``:
+news, and the speeches corpus).
 
 A flag's ``explanation`` says which fact of clean news it breaks.
 """
@@ -24,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -48,7 +60,20 @@ PREPOSITIONS = ("in", "to", "of", "from", "with", "by", "at", "for", "on", "agai
                 "throughout", "within", "toward", "towards", "between")
 LOWER_MIN = 3  # a word written in lower case this often in clean news is an English word
 COLLOCATION_MIN_COUNT = 20  # each word of a suspect pair is at least this common in clean text
-CONFIDENCE = {"mt:title": 0.8, "mt:joined": 0.9, "mt:article": 0.7, "mt:collocation": 0.4}
+CONFIDENCE = {"mt:title": 0.8, "mt:joined": 0.9, "mt:article": 0.7, "mt:collocation": 0.4, "mt:pronoun": 0.6,
+              "mt:case": 0.6, "mt:dropcap": 0.8}
+PRONOUN_MIN = 8  # pronouns after a full name before the person's pronoun counts as known ...
+PRONOUN_SHARE = 0.95  # ... this share of them of one kind
+PRONOUN_WINDOW = 160  # characters after a name in which its pronoun is read (the same paragraph)
+CASE_MIN = 30  # a word capitalised inside sentences this often, and never in lower case, is a name
+OPENERS = frozenset("The This That These Those There They Then In On At It As An And But For When While After".split())
+_MASCULINE = {"he": "she", "him": "her", "his": "her", "himself": "herself"}
+_FEMININE = {"she": "he", "her": "his", "hers": "his", "herself": "himself"}
+_PRONOUN_RE = re.compile(r"(?<![\w'’\-])(he|him|his|himself|she|her|hers|herself)(?![\w'’\-])", re.IGNORECASE)
+_PERSON = re.compile(r"(?<![\w'’\-])([A-Z][a-z]+(?: [A-Z][a-z]+){1,2})(?![\w'’\-])")
+_INSIDE_CAP = re.compile(r"(?<=[a-z,;] )([A-Z][a-z]{2,})(?![\w'’\-])")  # a capitalised word after a lower-case one
+_INSIDE_LOWER = re.compile(r"(?<=[a-z,;] )([a-z]{3,})(?![\w'’\-])")
+_FIRST_WORD = re.compile(r"(?:\A|\n)[ \t]*([A-Z][a-z]{1,3}) (?=[A-Z])")  # a page's or paragraph's first word, a name after it
 
 # one to three capitalised words, the whole run ("U.S.-Mekong" or "Mekong-U.S." is none)
 _NAME = r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,2}(?![\w'’\-]| [A-Z]|\.\w)"
@@ -125,6 +150,39 @@ def _titled(word: str, name: str) -> bool:
     return not any(w in TITLES for w in words) and len(last) >= 3 and last.isalpha() and last not in _HONORIFICS
 
 
+def _cased(src: str, repl: str) -> str:
+    return repl.capitalize() if src[:1].isupper() else repl
+
+
+def _person(run: str) -> str:
+    """A run of capitalised words without the titles and articles before the name."""
+    words = run.split(" ")
+    while words and (words[0].lower() in TITLES or words[0].lower() in STOPWORDS):
+        words = words[1:]
+    return " ".join(words) if len(words) >= 2 else ""
+
+
+def _pronouns_after_names(text: str) -> Iterator[Tuple[str, int, int, int, str]]:
+    """``(full name, 0 masculine / 1 feminine, start, end, pronoun)`` for the first third-person
+    pronoun after a full name, in the same paragraph, within ``PRONOUN_WINDOW`` characters and
+    with no other capitalised run of two words or more between them."""
+    people = [(m.start(), m.end(), _person(m.group(1))) for m in _PERSON.finditer(text)]
+    for k, (s0, e0, name) in enumerate(people):
+        if not name:
+            continue
+        stop = min(e0 + PRONOUN_WINDOW, people[k + 1][0] if k + 1 < len(people) else len(text))
+        para = text.find("\n", e0, stop)
+        p = _PRONOUN_RE.search(text, e0, para if para >= 0 else stop)
+        if p:
+            word = p.group(1).lower()
+            yield name, 0 if word in _MASCULINE else 1, p.start(1), p.end(1), p.group(1)
+
+
+def _name_pronouns(text: str) -> Iterator[Tuple[str, int]]:
+    for name, kind, *_ in _pronouns_after_names(text):
+        yield name, kind
+
+
 def _pack(lines: Iterable[str]) -> np.ndarray:
     return np.frombuffer("\n".join(lines).encode("utf-8"), dtype=np.uint8)
 
@@ -139,12 +197,15 @@ class MeaningModel:
     run-together forms clean news uses, and the collocation bar."""
 
     def __init__(self, titles: Dict[str, Dict[str, int]], with_article: Iterable[str], joined: Iterable[str],
-                 lower: Iterable[str], min_expected: float = float("inf")) -> None:
+                 lower: Iterable[str], min_expected: float = float("inf"), pronouns: Optional[Dict[str, Tuple[int, int]]] = None,
+                 proper: Optional[Dict[str, int]] = None) -> None:
         self.titles = titles  # name -> title -> mentions
         self.with_article = frozenset(with_article)
         self.joined = frozenset(joined)
         self.lower = frozenset(lower)  # words clean news writes in lower case (LOWER_MIN times or more)
         self.min_expected = float(min_expected)
+        self.pronouns = pronouns or {}  # full name -> (masculine, feminine) pronouns after it
+        self.proper = proper or {}  # word clean news always capitalises -> times inside sentences
 
     @classmethod
     def build(cls, texts: Iterable[str]) -> "MeaningModel":
@@ -154,7 +215,12 @@ class MeaningModel:
         bare: Counter = Counter()
         joined = set()
         lower: Counter = Counter()
+        pronouns: Dict[str, List[int]] = {}
+        inside: Counter = Counter()
         for t in texts:
+            for name, kind in _name_pronouns(t):
+                pronouns.setdefault(name, [0, 0])[kind] += 1
+            inside.update(_INSIDE_CAP.findall(t))
             for _, end, word, name in _leads(t):
                 if _titled(word, name):
                     if " " in name:  # whole names only: a surname alone is too many people
@@ -174,14 +240,19 @@ class MeaningModel:
         # a proper name, not an office or a capitalised common noun ("the Department", "the Special Envoy")
         article = [n for n, c in the.items() if c >= ARTICLE_MIN and c / (c + bare[n]) >= ARTICLE_SHARE
                    and (" " in n or n.lower() not in lower_words) and not any(w in OFFICES for w in n.lower().split(" "))]
-        return cls(titles, article, joined, lower_words)
+        known = {k: (v[0], v[1]) for k, v in pronouns.items()
+                 if sum(v) >= PRONOUN_MIN and max(v) >= PRONOUN_SHARE * sum(v)}
+        proper = {w: c for w, c in inside.items() if c >= CASE_MIN and w.lower() not in lower}
+        return cls(titles, article, joined, lower_words, pronouns=known, proper=proper)
 
     # -- persistence ----------------------------------------------------------------------------
 
     def arrays(self) -> Dict[str, np.ndarray]:
         rows = sorted(f"{k}\t{t}\t{n}" for k, v in self.titles.items() for t, n in v.items())
         return {"titles": _pack(rows), "with_article": _pack(sorted(self.with_article)), "joined": _pack(sorted(self.joined)),
-                "lower": _pack(sorted(self.lower)), "min_expected": np.array([self.min_expected])}
+                "lower": _pack(sorted(self.lower)), "min_expected": np.array([self.min_expected]),
+                "pronouns": _pack(sorted(f"{k}\t{m}\t{f}" for k, (m, f) in self.pronouns.items())),
+                "proper": _pack(sorted(f"{k}\t{n}" for k, n in self.proper.items()))}
 
     @classmethod
     def from_arrays(cls, a: Dict[str, np.ndarray]) -> "MeaningModel":
@@ -189,7 +260,10 @@ class MeaningModel:
         for row in _unpack(a["titles"]):
             k, t, n = row.split("\t")
             titles.setdefault(k, {})[t] = int(n)
-        return cls(titles, _unpack(a["with_article"]), _unpack(a["joined"]), _unpack(a["lower"]), float(a["min_expected"][0]))
+        pronouns = {k: (int(m), int(f)) for k, m, f in (row.split("\t") for row in _unpack(a["pronouns"]))} if "pronouns" in a else {}
+        proper = {k: int(n) for k, n in (row.split("\t") for row in _unpack(a["proper"]))} if "proper" in a else {}
+        return cls(titles, _unpack(a["with_article"]), _unpack(a["joined"]), _unpack(a["lower"]), float(a["min_expected"][0]),
+                   pronouns, proper)
 
     # -- finding --------------------------------------------------------------------------------
 
@@ -206,10 +280,59 @@ class MeaningModel:
             elif word != "the" and word not in TITLES and name in self.with_article and _stands_alone(text, end):
                 out.append(Finding(end - len(name), end, "mt:article", f"the {name}",
                                    f'clean news writes "{word} the {name}"'))
+        out += self._pronouns(text) + self._dropcaps(text)
         for start, head, tail in _joined(text):  # a name run into a word: "MykolaivMayor", not "FoodCorps"
             if head + tail not in self.joined and head.lower() not in self.lower and tail.lower() in self.lower:
                 out.append(Finding(start, start + len(head) + len(tail), "mt:joined", f"{head} {tail}",
                                    f'"{head}" and "{tail}" run together'))
+        return out
+
+    def _pronouns(self, text: str) -> List[Finding]:
+        out = []
+        for name, kind, start, end, pronoun in _pronouns_after_names(text):
+            seen = self.pronouns.get(name)
+            if seen is None or seen[kind] >= seen[1 - kind]:
+                continue
+            usual = "he" if seen[0] > seen[1] else "she"
+            table = _FEMININE if kind == 1 else _MASCULINE
+            word = pronoun.lower()
+            repl = table[word] if word != "her" else ("his" if _LOWER_RE.match(text, end + 1) else "him")
+            out.append(Finding(start, end, "mt:pronoun", _cased(pronoun, repl),
+                               f'clean news says "{usual}" of {name} ({max(seen)} of {sum(seen)} times)'))
+        return out
+
+    def proper_ids(self, index: Dict[str, int]) -> np.ndarray:
+        """The vocabulary ids (``index``, lower case) of the words clean news always capitalises, sorted."""
+        cached = getattr(self, "_proper_ids", None)
+        if cached is None or cached[0] is not index:
+            ids = np.unique([index[w.lower()] for w in self.proper if w.lower() in index]).astype(np.int64)
+            self._proper_ids = cached = (index, ids)
+        return cached[1]
+
+    def cases(self, text: str, table: Any, lo: int, hi: int, index: Dict[str, int]) -> List[Finding]:
+        """``mt:case`` findings among words ``lo:hi`` of a word table (``garblecheck.context.WordTable``
+        of ``text``, vocabulary ``index``): a word clean news always capitalises, in lower case after
+        another word of its sentence."""
+        k = lo + np.flatnonzero(~table.words.capital[lo:hi] & np.isin(table.lower[lo:hi], self.proper_ids(index)))
+        k = k[(k > 0) & (table.sentence[k] == table.sentence[np.maximum(k - 1, 0)])]
+        out = []
+        for start, end in table.offsets(k.tolist()):
+            word = text[start:end]
+            right = word.capitalize()
+            out.append(Finding(start, end, "mt:case", right,
+                               f'clean news writes "{right}" capitalised ({self.proper.get(right, 0)} times), never "{word}"'))
+        return out
+
+    def _dropcaps(self, text: str) -> List[Finding]:
+        out = []
+        for m in _FIRST_WORD.finditer(text):
+            word = m.group(1)
+            if word.lower() in self.lower or word in self.proper:
+                continue
+            openers = [o for o in OPENERS if len(o) == len(word) and o[1:] == word[1:]]
+            if len(openers) == 1:
+                out.append(Finding(m.start(1), m.end(1), "mt:dropcap", openers[0],
+                                   f'"{word}" is no word; the page\'s first letter, a drop cap, seems lost from "{openers[0]}"'))
         return out
 
     def collocations(self, unigram: np.ndarray, total: float, bigram: BigramCounts, ids: np.ndarray,

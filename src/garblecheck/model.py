@@ -43,7 +43,8 @@ stacker::
     mt     = [max v, mean v, mean of the 3 largest v, share of v > 0, log(1 + n_sentences),
               density score of the mt flags but respelt names, density score of respelt names,
               mean surprisal, 90th percentile (nearest rank) of sentence mean surprisal, mean of sentence maximum
-              surprisal, unseen word-pair rate, unseen function-word-pair rate]
+              surprisal, unseen word-pair rate, unseen function-word-pair rate,
+              per 100 words: mt flags but respelt names, respelt names, capitalised words not in the vocabulary]
     mt_score = sigmoid(mt . c + c0)
 """
 
@@ -78,7 +79,7 @@ N_STACK_FEATURES = N_SPIN_FEATURES + 1  # the features of doc_features the first
 N_DOC_FEATURES = N_STACK_FEATURES + N_RATE_FEATURES
 N_STAGE1_FEATURES = 5 + N_RATE_FEATURES + 2
 N_FLUENCY_FEATURES = 5
-N_MT_FEATURES = 7 + N_FLUENCY_FEATURES
+N_MT_FEATURES = 7 + N_FLUENCY_FEATURES + 3
 EMPTY_LOGIT = -10.0
 CONTEXT = "context.npz"
 LM = "lm.npz"
@@ -167,15 +168,20 @@ def fluency_features(fluency: Optional[np.ndarray]) -> List[float]:
             f[:, 4].sum() / max(f[:, 3].sum(), 1.0), f[:, 6].sum() / max(f[:, 5].sum(), 1.0)]
 
 
-def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int, fluency: Optional[np.ndarray] = None) -> np.ndarray:
+def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int, fluency: Optional[np.ndarray] = None,
+                unknown_capitals: int = 0) -> np.ndarray:
     """The mt stacker's input for one document (module docstring), from its mt sentence logits,
-    its flags (``mt`` flags and respelt names, ``mt:name``, each as a density score) and the
-    fluency rows of its sentences."""
+    its flags (``mt`` flags and respelt names, ``mt:name``, each as a density score and per 100
+    words), the fluency rows of its sentences and its capitalised words the vocabulary lacks
+    (page consistency: a page of respelt and unknown names)."""
     from .report import density_score
 
     mt_lex = density_score((f.confidence for f in flags if f.kind == "mt" and f.rule != "mt:name"), n_words)
     names = density_score((f.confidence for f in flags if f.rule == "mt:name"), n_words)
-    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names] + fluency_features(fluency))
+    per100 = 100.0 / (n_words + 50)
+    counts = [sum(f.kind == "mt" and f.rule != "mt:name" for f in flags) * per100, sum(f.rule == "mt:name" for f in flags) * per100,
+              unknown_capitals * per100]
+    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names] + fluency_features(fluency) + counts)
 
 
 def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:
@@ -228,6 +234,7 @@ class SpinModel:
     mt_coef: np.ndarray = field(default_factory=lambda: np.zeros(N_MT_FEATURES))
     mt_intercept: float = 0.0
     mt_threshold: Optional[float] = None
+    mt_clean_scores: Optional[np.ndarray] = None  # sorted mt scores of the clean calibration pages of 100 words or more
     threshold: float = 0.5
     flag_threshold: Optional[float] = None  # context-model evidence that makes a word a flag (None: no such flags)
     clean_scores: Optional[np.ndarray] = None  # sorted scores of the clean calibration pages (for an FPR)
@@ -251,6 +258,17 @@ class SpinModel:
         scores = self.clean_scores
         k = min(len(scores) - 1, int(np.floor(len(scores) * (1 - fpr))))
         return float(min(0.99, max(0.5, scores[k] + 1e-6)))
+
+    def mt_threshold_for_fpr(self, fpr: float) -> float:
+        """The mt threshold that about ``fpr`` of the clean calibration pages (of 100 words or
+        more) reach, as :meth:`threshold_for_fpr` for the spin score."""
+        if self.mt_clean_scores is None or not len(self.mt_clean_scores):
+            raise ModelError("this model keeps no clean mt calibration scores: retrain it to set the mt threshold by FPR")
+        if not 0.0 <= fpr < 1.0:
+            raise ValueError(f"an mt fpr must be in [0, 1), got {fpr}")
+        scores = self.mt_clean_scores
+        k = min(len(scores) - 1, int(np.floor(len(scores) * (1 - fpr))))
+        return float(min(0.999, max(0.5, scores[k] + 1e-6)))
 
     @property
     def bits(self) -> int:
@@ -335,6 +353,7 @@ class SpinModel:
                 "mt_bias": np.array([self.mt_bias], dtype=np.float64),
                 "mt_coef": np.asarray(self.mt_coef, dtype=np.float64),
                 "mt_intercept": np.array([self.mt_intercept], dtype=np.float64),
+                **({} if self.mt_clean_scores is None else {"mt_clean_scores": np.sort(self.mt_clean_scores).astype(np.float64)}),
             }),
             **({} if self.clean_scores is None else {"clean_calibration_scores": np.sort(self.clean_scores).astype(np.float64)}),
             **({} if self.rate_coef is None else {
@@ -363,12 +382,14 @@ class SpinModel:
         if self.meaning is not None:
             parts.append(("meaning", MEANING, self.meaning.arrays()))
         files = {}
-        for part, name, arrays in parts:
-            _write_npz(tmp, arrays)
-            data = tmp.read_bytes()
-            atomic_write_bytes(d / name, data)
-            files.update({f"{part}_file": name, f"{part}_sha256": hashlib.sha256(data).hexdigest()})
-        tmp.unlink()
+        try:
+            for part, name, arrays in parts:
+                _write_npz(tmp, arrays)
+                data = tmp.read_bytes()
+                atomic_write_bytes(d / name, data)
+                files.update({f"{part}_file": name, f"{part}_sha256": hashlib.sha256(data).hexdigest()})
+        finally:  # also when stopped (Ctrl-C, SIGTERM): no file of the build is left behind
+            tmp.unlink(missing_ok=True)
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -451,6 +472,7 @@ class SpinModel:
                 mt_coef=arrays["mt_coef"].astype(np.float64) if "mt_coef" in arrays else np.zeros(N_MT_FEATURES),
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
                 mt_threshold=None if manifest.get("mt_threshold") is None else float(manifest["mt_threshold"]),
+                mt_clean_scores=arrays["mt_clean_scores"].astype(np.float64) if "mt_clean_scores" in arrays else None,
                 clean_scores=arrays["clean_calibration_scores"].astype(np.float64) if "clean_calibration_scores" in arrays else None,
                 rate_coef=arrays["rate_coef"].astype(np.float64) if "rate_coef" in arrays else None,
                 rate_intercept=float(arrays["rate_intercept"][0]) if "rate_intercept" in arrays else 0.0,

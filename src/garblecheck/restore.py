@@ -16,7 +16,8 @@ from .report import Flag
 __all__ = ["Change", "apply_changes", "plan_changes", "match_case", "RESTORE_MIN_CONFIDENCE", "SUGGESTION_ONLY"]
 
 RESTORE_MIN_CONFIDENCE = 0.5
-SUGGESTION_ONLY = frozenset({"mt:name", "mt:title", "mt:joined", "mt:article", "mt:collocation"})
+SUGGESTION_ONLY = frozenset({"mt:name", "mt:title", "mt:joined", "mt:article", "mt:collocation", "mt:pronoun", "mt:case",
+                             "mt:dropcap"})
 _ARTICLE_RE = re.compile(r"(?<![\w'’\-])(an?)(\s+)$", re.IGNORECASE)
 
 

@@ -122,11 +122,24 @@ def _document(k: int, path: str, text: Optional[str], rec: Dict[str, Any], mt_th
     return f'<section id="doc-{k}"><details{" open" if open_ else ""}>{head}{body}</details></section>'
 
 
+NEEDS_A_LOOK = ("garbled", "mt")
+_ORDER = {"garbled": 0, "mt": 0, "error": 1}  # then clean
+
+
+def _worst_first(rec: Dict[str, Any]) -> Tuple[int, float]:
+    """Sort key: garbled and mt pages first, then errors, then clean ones; higher scores first."""
+    scores = [x for x in (rec.get("score"), rec.get("mt_score")) if isinstance(x, (int, float))]
+    return _ORDER.get(str(rec.get("verdict", "")), 2), -max(scores, default=0.0)
+
+
 def render(documents: Iterable[Tuple[str, Optional[str], Dict[str, Any]]], mt_threshold: Optional[float] = None,
            title: str = "garblecheck review") -> str:
-    """The review page for ``(path, text or None, report record)`` triples."""
-    docs = list(documents)
-    open_ = len(docs) <= OPEN_UP_TO
+    """The review page for ``(path, text or None, report record)`` triples, worst first: garbled
+    and ``mt`` pages by their higher score, then errors, then clean pages; the first page that
+    needs a look is open (all are, in a small run)."""
+    docs = sorted(documents, key=lambda d: _worst_first(d[2]))
+    look = sum(str(rec.get("verdict", "")) in NEEDS_A_LOOK for _, _, rec in docs)
+    open_all = len(docs) <= OPEN_UP_TO
     rows = []
     for k, (path, _, rec) in enumerate(docs):
         score, mt = rec.get("score"), rec.get("mt_score")
@@ -141,9 +154,10 @@ def render(documents: Iterable[Tuple[str, Optional[str], Dict[str, Any]]], mt_th
     head = "".join(f"<th><button type=\"button\">{h}</button></th>" for h in ("path", "verdict", "score", "mt_score", "flags", "words"))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-            f"<h1>{escape(title)}</h1><p>{len(docs)} documents: {summary}. Flags: "
+            f"<h1>{escape(title)}</h1><p><strong>{look} of {len(docs)} documents need a look</strong> "
+            f"(garbled or machine-translated), listed first, worst first.</p><p>{len(docs)} documents: {summary}. Flags: "
             "<mark class=\"spin\">spun wording</mark> and <mark class=\"mt\">machine translation</mark>; "
             "the suggestion follows the struck-through form.</p>"
             f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            + "".join(_document(k, p, t, r, mt_threshold, open_) for k, (p, t, r) in enumerate(docs))
+            + "".join(_document(k, p, t, r, mt_threshold, open_all or (k == 0 and look > 0)) for k, (p, t, r) in enumerate(docs))
             + f"<script>{_JS}</script></body></html>\n")

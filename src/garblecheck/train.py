@@ -148,9 +148,8 @@ class TrainConfig:
     mt_density_range: Tuple[float, float] = (0.03, 0.15)  # share of words an MT-like page has damaged
     mt_eval_density: float = 0.06
     mt_operations: Tuple[str, ...] = MT_OPERATIONS  # the kinds of damage MT-like pages get (synth.MTPerturber)
-    clean_mt_fpr: float = 0.002  # share of clean calibration excerpts allowed above the mt threshold
     mt_simulated_weight: float = 0.25  # weight of a simulated page in the mt stacker beside real translations
-    mt_page_fpr: float = 1e-4  # share of clean pages allowed above it, extrapolated from the calibration pages' tail
+    mt_fpr: float = 0.005  # share of clean calibration pages (100 words or more, noisy copies too) at or above the mt threshold
     mt_perturb: Optional[bool] = None  # train the mt classifier on MTPerturber damage too (None: only without translations)
     mt_alpha: float = 5e-7
     word_n_max: int = 3  # word n-grams of the mt classifier
@@ -276,21 +275,6 @@ def collocation_bar(context: ContextModel, clean: Sequence[str], rate: float) ->
                sum(count_words(t) for t in clean), rate)
 
 
-def tail_threshold(scores: np.ndarray, fpr: float, tail: float = 0.05) -> float:
-    """A probability that about ``fpr`` of clean texts reach, from the probabilities ``scores`` of
-    clean texts: at least their largest, and further out where ``fpr`` is rarer than the sample can
-    show, by an exponential fit to the excesses of their upper ``tail`` in log-odds (peaks over a
-    threshold)."""
-    p = np.clip(np.asarray(scores, dtype=np.float64), 1e-12, 1 - 1e-12)
-    z = np.log(p / (1 - p))
-    q = np.quantile(z, 1 - tail)
-    excess = z[z > q] - q
-    t = z.max()
-    if len(excess) >= 10 and fpr < tail:
-        t = max(t, q + excess.mean() * np.log(tail / fpr))
-    return float(1 / (1 + np.exp(-t)))
-
-
 def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int, weight: Optional[np.ndarray] = None) -> Tuple[np.ndarray, float]:
     from sklearn.linear_model import LogisticRegression
 
@@ -335,9 +319,10 @@ def _simulate(docs: Sequence[Doc], damage: Damage, density: Optional[float], den
 
 
 def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt_corpus: Sequence[str] = (),
-          cfg: Optional[TrainConfig] = None, log: Callable[[str], None] = print) -> Dict[str, Any]:
+          knowledge: Sequence[str] = (), cfg: Optional[TrainConfig] = None, log: Callable[[str], None] = print) -> Dict[str, Any]:
     """Train from clean corpora (and optional real garbled documents and machine translations,
-    :func:`read_translations`) and write the model folder."""
+    :func:`read_translations`) and write the model folder. ``knowledge``: more clean text the
+    evidence-of-meaning facts are gathered from (beside the clean training documents)."""
     from sklearn.linear_model import SGDClassifier
 
     from .detector import Detector
@@ -404,9 +389,12 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     mt_clf.fit(mt_matrix(hasher, context, mt_texts, cfg), mt_y)
     mt_coef = mt_clf.coef_[0].astype(np.float32)
     del mt_texts
-    meaning = MeaningModel.build(d.text for d in by_split["train"])
+    kdocs, kfiles = read_corpus(knowledge, warn=log) if knowledge else ([], [])
+    meaning = MeaningModel.build([*(d.text for d in by_split["train"]), *(d.text for d in kdocs)])
+    del kdocs
     log(f"meaning: {len(meaning.titles)} titled names, {len(meaning.with_article)} names written with 'the', "
-        f"{len(meaning.joined)} run-together forms")
+        f"{len(meaning.joined)} run-together forms, {len(meaning.pronouns)} people's pronouns, "
+        f"{len(meaning.proper)} words always capitalised")
     model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_STACK_FEATURES), 0.0,
                       context=context, meaning=meaning, n_min=cfg.n_min, n_max=cfg.n_max, mt_weights=mt_coef[: 1 << cfg.bits],
                       mt_word_weights=mt_coef[1 << cfg.bits :], word_n_max=cfg.word_n_max,
@@ -492,15 +480,12 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     # The mt stacker learns from pages: machine-translated ones against clean and spun ones (the mt
     # score tells machine translation from spinning too). Besides the translations, pages with the
     # damage the mt flags see (calques, respelt names), whatever the classifier learned from: round
-    # trips rarely show it, so those flags get their weight from these pages. Excerpts of one to
-    # three sentences only help set the threshold.
+    # trips rarely show it, so those flags get their weight from these pages.
     positives = [t.text for t in t_split["calib"]]
     evidence = MTPerturber(lexicon, [op for op in cfg.mt_operations if op in EVIDENCE_OPERATIONS]) if translations else perturber
     mtexts, mlabels, mspun = _simulate(calib_docs, evidence.perturb, None, cfg.mt_density_range, mt_rng)
     simulated = [t for t, y_ in zip(mtexts, mlabels) if y_ == 1]
     positives += simulated
-    excerpts = [_excerpt(s, mt_rng) for s in mspun if s is not None]
-    excerpts += [_pair_excerpt(t, mt_rng) for t in t_split["calib"] if t.pairs]
     # the pages without their noisy copies (the first half of the simulated ones, then real garbled ones):
     # page noise is no more machine translation than it is spin, and the mt stacker learns it too readily
     copies = 2 if cfg.noise_share > 0 else 1
@@ -509,31 +494,27 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     # and the clean calibration documents as they are, without page furniture, as the translations are
     ptexts = [ctexts[i] for i in plain] + [d.text for d in calib_docs]
     plab = np.concatenate([ylab[plain], np.zeros(len(calib_docs), dtype=ylab.dtype)])
-    mt_texts_cal = ptexts + positives + [t for t, _ in excerpts]
-    my = np.array([0] * len(ptexts) + [1] * len(positives) + [y_ for _, y_ in excerpts])
+    mt_texts_cal = ptexts + positives
+    my = np.array([0] * len(ptexts) + [1] * len(positives))
     mX = np.array(mt_rows_of(det, mt_texts_cal))
-    # fitted on pages: excerpts are too short to be called mt (Detector: MT_MIN_WORDS) and only set the
-    # threshold; with real translations, the simulated pages teach the flags' weight and no more
-    pages = len(ptexts) + len(positives)
-    weight = np.ones(pages)
+    # with real translations, the simulated pages teach the flags' weight and no more
+    weight = np.ones(len(mt_texts_cal))
     if translations:
-        weight[pages - len(simulated) :] = cfg.mt_simulated_weight
-    model.mt_coef, model.mt_intercept = _fit_logistic(mX[:pages], my[:pages], cfg.seed, weight)
+        weight[len(mt_texts_cal) - len(simulated) :] = cfg.mt_simulated_weight
+    model.mt_coef, model.mt_intercept = _fit_logistic(mX, my, cfg.seed, weight)
     mt_scores = np.array([model.mt_score(r) for r in mX])
-    # of the texts long enough to be called mt at all (Detector: MT_MIN_WORDS): above every clean
-    # calibration page and where their tail puts cfg.mt_page_fpr, and above all but clean_mt_fpr of
-    # the clean excerpts
+    # the mt threshold, as the spin one: at cfg.mt_fpr of the clean calibration pages (those long enough
+    # to be called mt at all, Detector: MT_MIN_WORDS), their noisy copies among them
     from .detector import MT_MIN_WORDS
     from .text import count_words
 
-    long_enough = np.array([count_words(t) >= MT_MIN_WORDS for t in mt_texts_cal])
-    first_excerpt = len(mt_texts_cal) - len(excerpts)
-    clean_pages = mt_scores[: len(ptexts)][(plab == 0) & long_enough[: len(ptexts)]]
-    ex = (my[first_excerpt:] == 0) & long_enough[first_excerpt:]
-    clean_excerpts = mt_scores[first_excerpt:][ex]
-    top = max(tail_threshold(clean_pages, cfg.mt_page_fpr) if len(clean_pages) else 0.0,
-              np.quantile(clean_excerpts, 1 - cfg.clean_mt_fpr) if len(clean_excerpts) else 0.0)
-    model.mt_threshold = float(min(0.999, max(0.5, top + 1e-6)))
+    noisy_clean = [ctexts[i] for i in range(half, copies * half) if ylab[i] == 0] if copies == 2 else []
+    clean_texts = [t for t, y_ in zip(ptexts, plab) if y_ == 0] + noisy_clean
+    clean_mt = np.r_[mt_scores[: len(ptexts)][plab == 0],
+                     [model.mt_score(r) for r in mt_rows_of(det, noisy_clean)] if noisy_clean else []]
+    long_enough = np.array([count_words(t) >= MT_MIN_WORDS for t in clean_texts], dtype=bool)
+    model.mt_clean_scores = np.sort(clean_mt[long_enough])
+    model.mt_threshold = model.mt_threshold_for_fpr(cfg.mt_fpr)
     log(f"mt threshold {model.mt_threshold:.4f}")
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
                    "mt_brier": float(np.mean((mt_scores - my) ** 2)), "mt_reliability": reliability(mt_scores, my),
@@ -562,6 +543,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
             "clean_files": files,
             "garbled_files": gfiles,
             "mt_files": tfiles,
+            "knowledge_files": kfiles,
             "translations": {k: len(v) for k, v in t_split.items()},
             "split": "bucket = sha256('split:SEED:' + doc_id) % 10; 0 = test, 1 = calibration, 2-9 = training",
             "documents": {"train": len(train_docs), "calibration": len(calib_docs), "test_available": len(by_split["test"])},
@@ -696,7 +678,7 @@ def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine (every text read in full)."""
     from .model import mt_features
 
-    return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency)
+    return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency, a.unknown_capitals)
             for t, a in zip(texts, det._analyze(texts, full=True))]
 
 
