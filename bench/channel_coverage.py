@@ -15,7 +15,7 @@ import collections
 import csv
 from pathlib import Path
 
-from garblecheck.channel import Channel
+from garblecheck.decoding.channel import Channel
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from speed import SHARED  # noqa: E402
 
 from garblecheck import Detector  # noqa: E402
-from garblecheck.synth import Spinner, Thesaurus  # noqa: E402
-from garblecheck.train import read_corpus  # noqa: E402
+from garblecheck.learn.synth import Spinner, Thesaurus  # noqa: E402
+from garblecheck.learn.train import read_corpus  # noqa: E402
 
 
 def _record(report) -> bytes:

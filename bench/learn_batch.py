@@ -23,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from speed import SHARED  # noqa: E402
 
 from garblecheck import Detector  # noqa: E402
-from garblecheck.channel import Channel, real_intensities  # noqa: E402
-from garblecheck.synth import RealSpinner, lemma_u  # noqa: E402
-from garblecheck.train import read_corpus, restoration_metrics, split_of  # noqa: E402
+from garblecheck.decoding.channel import Channel, real_intensities  # noqa: E402
+from garblecheck.learn.synth import RealSpinner, lemma_u  # noqa: E402
+from garblecheck.learn.train import read_corpus, restoration_metrics, split_of  # noqa: E402
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 """Held-out perplexity of the language models on clean news, per training source.
 
 The current bigram statistics (the shipped model's context) against Kneser-Ney trigram models
-(``garblecheck.lm.TrigramLM``) built from the clean-news training split alone and with the
+(``garblecheck.evidence.lm.TrigramLM``) built from the clean-news training split alone and with the
 speeches added (all years, or from 1990 on). Test text: the test split (seed 0) of the
 wikinews-2019-2020 file and of all clean news. Perplexity per word (no sentence end), over all
 words (each model's unknown-word probability) and over the words every model knows.
@@ -31,11 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-from garblecheck.context import sentence_words
-from garblecheck.lm import BOS, TrigramLM
-from garblecheck.model import SpinModel, default_model_dir
-from garblecheck.text import sentence_spans
-from garblecheck.train import read_corpus, split_of
+from garblecheck.evidence.context import sentence_words
+from garblecheck.evidence.lm import BOS, TrigramLM
+from garblecheck.verdict.model import SpinModel, default_model_dir
+from garblecheck.text.words import sentence_spans
+from garblecheck.learn.train import read_corpus, split_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))
@@ -119,11 +119,11 @@ def judge(docs, with_speeches: bool) -> None:
 
     from sklearn.metrics import roc_auc_score
 
-    import garblecheck.context as ctx_module
-    from garblecheck.context import ContextModel, corpus_words
-    from garblecheck.lexicon import Lexicon
-    from garblecheck.synth import Spinner, Thesaurus
-    from garblecheck.train import token_dataset
+    import garblecheck.evidence.context as ctx_module
+    from garblecheck.evidence.context import ContextModel, corpus_words
+    from garblecheck.evidence.lexicon import Lexicon
+    from garblecheck.learn.synth import Spinner, Thesaurus
+    from garblecheck.learn.train import token_dataset
 
     thesaurus = Thesaurus.load(lexicon=Lexicon.load())
     train = [d.text for d in docs if split_of(d.id, 0) >= 2]

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from garblecheck import Detector
-from garblecheck.train import SPLIT_TEST, mt_rows_of, read_corpus, read_translations, split_of
+from garblecheck.learn.train import SPLIT_TEST, mt_rows_of, read_corpus, read_translations, split_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from speed import SHARED, corpus  # noqa: E402
 
 from garblecheck import Detector  # noqa: E402
-from garblecheck.restore import plan_changes  # noqa: E402
+from garblecheck.decoding.changes import plan_changes  # noqa: E402
 
 
 def main() -> None:

@@ -26,8 +26,8 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import garblecheck  # noqa: E402
-from garblecheck.model import SpinModel  # noqa: E402
-from garblecheck.text import sentence_spans  # noqa: E402
+from garblecheck.verdict.model import SpinModel  # noqa: E402
+from garblecheck.text.words import sentence_spans  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))
@@ -53,7 +53,7 @@ def corpus(mb: float) -> list:
 
 def model(path: str | None) -> SpinModel:
     """The given model folder, else the shipped one."""
-    from garblecheck.model import default_model_dir
+    from garblecheck.verdict.model import default_model_dir
 
     return SpinModel.load(path or default_model_dir())
 

@@ -20,9 +20,9 @@ import json
 from pathlib import Path
 
 from garblecheck import Detector
-from garblecheck.channel import Channel
-from garblecheck.channel_fit import RealSpins, measure
-from garblecheck.decode import FLAG_MIN
+from garblecheck.decoding.channel import Channel
+from garblecheck.learn.channel_fit import RealSpins, measure
+from garblecheck.decoding.decode import FLAG_MIN
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from garblecheck.channel import EDITORIAL, TIER_P, Channel, ChannelWeights
-from garblecheck.decode import _Lattice, decode
+from garblecheck.decoding.channel import TIER_P, Channel, ChannelWeights
+from garblecheck.text.wordlists import EDITORIAL
+from garblecheck.decoding.decode import _Lattice, decode
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +147,7 @@ def test_forward_backward_and_viterbi_match_brute_force(n, k, data):
        st.lists(st.text("abcé'-\0", max_size=8), max_size=10), st.sets(st.text("abcé'-", min_size=1, max_size=6), max_size=5),
        st.integers(0, 40))
 def test_the_sorted_link_table_answers_as_a_dictionary(table, asked, bare, switch):
-    from garblecheck.channel import _SortedLines
+    from garblecheck.decoding.channel import _SortedLines
 
     raw = {k.encode(): v.encode() for k, v in table.items()}
     lines_ = [k + b"\t" + v for k, v in raw.items()] + [k.encode() for k in bare if k not in table]  # a line without links
@@ -207,7 +208,7 @@ def test_a_real_multi_word_swap_is_one_option_of_the_decoder():
 
 
 def test_a_batch_teaches_the_channel_a_pair_it_did_not_know():
-    from garblecheck.channel import ChannelStats
+    from garblecheck.decoding.channel import ChannelStats
 
     channel = _TinyChannel()
     stats = ChannelStats()

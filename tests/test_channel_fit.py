@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from garblecheck.channel import Channel
-from garblecheck.channel_fit import RealSpins, measure, window_words
+from garblecheck.decoding.channel import Channel
+from garblecheck.learn.channel_fit import RealSpins, measure, window_words
 
 from conftest import shared_file
 
@@ -34,7 +34,7 @@ def test_the_halves_split_the_pages_and_their_channels_know_only_their_own(spins
 
 
 def channel_dir():
-    from garblecheck.channel import default_channel_dir
+    from garblecheck.decoding.channel import default_channel_dir
 
     return default_channel_dir()
 

@@ -182,7 +182,7 @@ def test_restore_write_refuses_binary_and_leaves_it_untouched(tmp_path: Path):
 
 
 def test_restore_write_failure_leaves_original(files: Path, monkeypatch):
-    import garblecheck.io as gio
+    import garblecheck.text.io as gio
 
     p = files / "spun.txt"
 

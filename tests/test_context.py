@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from garblecheck import Detector
-from garblecheck.context import ContextModel
-from garblecheck.model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel
+from garblecheck.evidence.context import ContextModel
+from garblecheck.verdict.model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel
 
 CLEAN = [
     "Security forces guarded the border. The security forces left at noon.",

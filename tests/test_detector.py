@@ -4,7 +4,7 @@ import pytest
 
 import garblecheck
 from garblecheck import Detector
-from garblecheck.report import DEFAULT_THRESHOLD, PSEUDO_WORDS, density_score
+from garblecheck.verdict.report import DEFAULT_THRESHOLD, PSEUDO_WORDS, density_score
 
 
 def test_context_decides_ambiguous_words(det):
@@ -165,7 +165,7 @@ def test_the_page_rate_tells_a_real_spinners_page_from_its_source(det):
 
 
 def test_a_page_stage_one_clears_reads_no_further_unless_full():
-    from garblecheck.model import SpinModel, default_model_dir
+    from garblecheck.verdict.model import SpinModel, default_model_dir
 
     model = SpinModel.load(default_model_dir())
     model.stage1_bar = 1.01  # stage 1 clears every page

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from garblecheck.features import CharNgramHasher, ngram_sums
+from garblecheck.evidence.features import CharNgramHasher, ngram_sums
 
 
 def test_transformer_api():
@@ -47,7 +47,7 @@ def test_paths_agree_on_any_text(texts, n_min, extra):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 3), max_size=25), st.sampled_from([-2, -1, 1, 2]))
 def test_shifted_reads_the_neighbour_in_the_same_sentence(sentence, k):
-    from garblecheck.features import shifted
+    from garblecheck.evidence.features import shifted
 
     values = np.arange(10, 10 + len(sentence))
     got = shifted(values, np.array(sentence, dtype=np.int64), k).tolist()
@@ -60,7 +60,7 @@ def test_shifted_reads_the_neighbour_in_the_same_sentence(sentence, k):
 
 @given(st.lists(st.integers(0, 9), max_size=30), st.integers(1, 12))
 def test_size_batches_keep_order_and_stay_under_the_limit_but_for_a_lone_big_item(sizes, limit):
-    from garblecheck.io import batched_by_size
+    from garblecheck.text.io import batched_by_size
 
     batches = list(batched_by_size(sizes, limit, lambda x: x))
     assert [x for b in batches for x in b] == sizes

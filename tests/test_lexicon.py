@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from garblecheck.lexicon import Condition, Lexicon, LexiconError, default_lexicon_dir, hygiene_problems, read_entries
-from garblecheck.text import tokenize
+from garblecheck.evidence.lexicon import Condition, Lexicon, LexiconError, default_lexicon_dir, hygiene_problems, read_entries
+from garblecheck.text.words import tokenize
 
 FILES = sorted(default_lexicon_dir().glob("*.tsv"))
 
@@ -78,7 +78,7 @@ def test_bad_lines_raise_errors_naming_file_and_line(tmp_path: Path):
 
 
 def _ctx(text, i, j):
-    from garblecheck.lexicon import _context
+    from garblecheck.evidence.lexicon import _context
 
     return _context(text, tokenize(text), i, j)
 

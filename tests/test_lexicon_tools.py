@@ -7,7 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from garblecheck.cli import cli
-from garblecheck.lexicon import Lexicon, format_entries, hygiene_problems, mine_pairs, parse_line, read_entries
+from garblecheck.evidence.lexicon import Lexicon, format_entries, hygiene_problems, mine_pairs, parse_line, read_entries
 
 ORIGINAL = ("The harbour board told reporters on Monday that 12 cranes were damaged. "
             "Officials said the storm hit the port of Dunmore last week, and the ferry crews helped.")

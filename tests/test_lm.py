@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from garblecheck.lm import BOS, EOS, UNK, TrigramLM
+from garblecheck.evidence.lm import BOS, EOS, UNK, TrigramLM
 
 TEXTS = ["The council approved the budget on Monday.", "The council met on Tuesday and the mayor spoke.",
          "Officials said the budget would grow next year.", "The mayor said the council would meet again on Monday.",
@@ -24,8 +24,8 @@ def lm() -> TrigramLM:
 
 def _reference(lm: TrigramLM):
     """P(c | a b) by the textbook formulas, with dictionaries."""
-    from garblecheck.context import sentence_words
-    from garblecheck.text import sentence_spans
+    from garblecheck.text.words import sentence_words
+    from garblecheck.text.words import sentence_spans
 
     c3: Counter = Counter()
     for t in TEXTS:
@@ -156,7 +156,7 @@ def test_a_pruned_model_keeps_a_distribution_and_gives_the_pruned_mass_to_the_ba
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(-(2 ** 63), 2 ** 63 - 1) | st.integers(0, 70000), max_size=300))
 def test_the_radix_sort_of_queries_is_a_sorting_permutation(values):
-    from garblecheck.lm import _sorting
+    from garblecheck.evidence.lm import _sorting
 
     q = np.array(values, dtype=np.int64)
     order = _sorting(q)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import garblecheck
 from garblecheck.cli import cli
-from garblecheck.model import ModelError, SpinModel
+from garblecheck.verdict.model import ModelError, SpinModel
 
 DATA = Path(__file__).parent / "data" / "clean_small.jsonl"
 
@@ -191,7 +191,7 @@ def test_the_threshold_comes_from_a_false_positive_rate_on_clean_calibration_pag
 def test_the_stage1_bar_follows_the_allowed_miss_rate():
     import numpy as np
 
-    from garblecheck.model import SpinModel, default_model_dir
+    from garblecheck.verdict.model import SpinModel, default_model_dir
 
     m = SpinModel.load(default_model_dir())
     assert m.stage1_bar_for(0.005) == pytest.approx(m.stage1_bar)

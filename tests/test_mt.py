@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 from garblecheck import Detector
 from garblecheck.cli import cli
-from garblecheck.context import ContextModel
-from garblecheck.features import word_ngram_matrix, word_ngram_sums, word_ngrams
-from garblecheck.lm import FLUENCY_COLUMNS, sentence_fluency
-from garblecheck.meaning import MIN_TITLED, MeaningModel
-from garblecheck.model import SpinModel
-from garblecheck.train import read_translations, split_of
+from garblecheck.evidence.context import ContextModel
+from garblecheck.evidence.features import word_ngram_matrix, word_ngram_sums, word_ngrams
+from garblecheck.evidence.lm import FLUENCY_COLUMNS, sentence_fluency
+from garblecheck.evidence.meaning import MIN_TITLED, MeaningModel
+from garblecheck.verdict.model import SpinModel
+from garblecheck.learn.train import read_translations, split_of
 
 DATA = Path(__file__).parent / "data"
 
@@ -268,7 +268,7 @@ def test_meaning_flags_reach_the_report_with_their_explanation(mt_trained: Path)
 
 
 def test_round_trips_keep_paragraphs_and_pair_every_sentence():
-    from garblecheck.roundtrip import roundtrip_records
+    from garblecheck.learn.roundtrip import roundtrip_records
 
     engine = (lambda xs: [x.upper() for x in xs], lambda xs: [x.lower() for x in xs])
     (rec,) = roundtrip_records([{"id": "a", "text": "One went. Two came.\n\nThree left."}], engine, "test", "news.jsonl")
@@ -278,7 +278,7 @@ def test_round_trips_keep_paragraphs_and_pair_every_sentence():
 
 
 def test_the_roundtrip_command_writes_a_corpus_train_reads(tmp_path: Path, monkeypatch):
-    import garblecheck.roundtrip as rt
+    import garblecheck.learn.roundtrip as rt
 
     monkeypatch.setattr(rt, "bergamot_engine", lambda: (lambda xs: [x[::-1] for x in xs], lambda xs: [x[::-1] + "!" for x in xs]))
     src = tmp_path / "news.jsonl"
@@ -344,7 +344,7 @@ def test_an_mt_corpus_with_nothing_to_train_on_is_refused(tmp_path: Path):
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(0.001, 0.98), min_size=1, max_size=400), st.floats(0.0, 0.2))
 def test_the_mt_threshold_is_reached_by_at_most_the_stated_share_of_clean_pages(scores, fpr):
-    from garblecheck.model import SpinModel
+    from garblecheck.verdict.model import SpinModel
 
     m = SpinModel(np.zeros(4, dtype=np.float32), 0.0, np.zeros(10), 0.0, np.zeros(11), 0.0, mt_clean_scores=np.sort(scores))
     t = m.mt_threshold_for_fpr(fpr)

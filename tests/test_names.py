@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from garblecheck.context import sentence_words
-from garblecheck.names import distance, name_variants, name_words, skeleton
-from garblecheck.text import sentence_spans
+from garblecheck.text.words import sentence_words
+from garblecheck.evidence.names import distance, name_variants, name_words, skeleton
+from garblecheck.text.words import sentence_spans
 
 ENGLISH = {"officials", "the", "black", "state", "said", "he", "she", "they", "in", "a", "of", "trade"}
 

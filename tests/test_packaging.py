@@ -51,8 +51,11 @@ def test_wheel_contains_code_data_and_model_folder(wheel: Path):
         "garblecheck/corpora/channel/NOTICE",
         "garblecheck/trained/MODEL_CARD.md",
         "garblecheck/trained/meaning.npz",
-        "garblecheck/meaning.py",
-        "garblecheck/roundtrip.py",
+        "garblecheck/evidence/meaning.py",
+        "garblecheck/learn/roundtrip.py",
+        "garblecheck/text/words.py",
+        "garblecheck/decoding/decode.py",
+        "garblecheck/verdict/model.py",
         "garblecheck/corpora/examples/translated_news.txt",
     }
     assert expected <= names, expected - names

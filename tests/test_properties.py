@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import garblecheck
 from garblecheck.cli import cli
-from garblecheck.restore import apply_changes
+from garblecheck.decoding.changes import apply_changes
 
 DET = garblecheck.default_detector()
 _WORDS = sorted({w for e in DET.lexicon for w in e.key.split()} | {w for e in DET.lexicon for o in e.originals for w in o.split()})
@@ -70,7 +70,7 @@ def test_cli_never_crashes_on_arbitrary_bytes(tmp_path_factory, data):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet=st.sampled_from(list("ab Z'’-\u00e9.\n\0x1")), max_size=30), max_size=6))
 def test_sentence_words_equal_the_word_regex_sentence_by_sentence(sentences):
-    from garblecheck.context import WORDS_RE, sentence_words
+    from garblecheck.text.words import WORDS_RE, sentence_words
 
     words, index = sentence_words(sentences)
     expected = [(k, w.replace("’", "'")) for k, s in enumerate(sentences) for w in WORDS_RE.findall(s.replace("\0", " "))]
@@ -83,7 +83,7 @@ def test_sentence_words_equal_the_word_regex_sentence_by_sentence(sentences):
 def test_the_word_pass_places_and_keys_every_word_as_the_regex_and_a_dictionary_would(sentences, vocab):
     """Offsets, capitals and vocabulary ids of :class:`Words` (keys of up to 12 letters, a
     dictionary beyond) against ``WORDS_RE.finditer`` and ``dict.get`` word by word."""
-    from garblecheck.text import WORDS_RE, Words, key_table
+    from garblecheck.text.words import WORDS_RE, Words, key_table
 
     index = {w: i + 3 for i, w in enumerate(dict.fromkeys(vocab))}
     words = Words(sentences)
@@ -101,7 +101,7 @@ def test_the_word_pass_places_and_keys_every_word_as_the_regex_and_a_dictionary_
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(["word", "x" * 700, "Stop.", "\n\n", " ", "é", "a,b"]), max_size=60))
 def test_sentences_are_bounded_pieces_of_the_text_in_order(parts):
-    from garblecheck.text import MAX_SENTENCE, sentence_spans
+    from garblecheck.text.words import MAX_SENTENCE, sentence_spans
 
     text = " ".join(parts)
     spans = sentence_spans(text)
@@ -116,8 +116,28 @@ def test_sentences_are_bounded_pieces_of_the_text_in_order(parts):
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=20), st.integers(0, 70), st.integers(1, 15))
 def test_taken_flags_answer_as_a_scan_of_them(spans, start, width):
     from garblecheck.detector import _overlaps, _Taken
-    from garblecheck.report import Flag
+    from garblecheck.verdict.report import Flag
 
     flags = [Flag(start=a, end=a + w, text="", suggestions=(), kind="spin", confidence=1.0, rule="r", line=1, col=1)
              for a, w in spans]
     assert _Taken(flags).hits(start, start + width) == _overlaps(start, start + width, flags)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("ab c", min_size=1, max_size=30), st.data())
+def test_two_rounds_of_changes_compose_into_one_on_the_original(text, data):
+    from garblecheck.decoding.changes import Change, apply_changes, compose_changes
+
+    def changes_of(s: str) -> list:
+        cuts = sorted(data.draw(st.sets(st.integers(0, len(s)), max_size=6)))
+        out = []
+        for a, b in zip(cuts[0::2], cuts[1::2]):
+            out.append(Change(a, b, s[a:b], data.draw(st.text("xyz", max_size=3)), "r"))
+        return out
+
+    first = changes_of(text)
+    middle = apply_changes(text, first)
+    second = changes_of(middle)
+    composed = compose_changes(text, first, second)
+    assert apply_changes(text, composed) == apply_changes(middle, second)
+    assert all(text[c.start : c.end] == c.before for c in composed)

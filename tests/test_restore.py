@@ -1,7 +1,7 @@
 import pytest
 
 import garblecheck
-from garblecheck.restore import Change, apply_changes, match_case
+from garblecheck.decoding.changes import Change, apply_changes, match_case
 
 
 @pytest.mark.parametrize(

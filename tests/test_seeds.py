@@ -260,7 +260,7 @@ def test_machine_translated_seeds_outrank_the_human_ones_on_mt_score(det):
 
 
 def test_restore_changes_at_most_one_word_in_10000_of_clean_news(det):
-    from garblecheck.restore import plan_changes
+    from garblecheck.decoding.changes import plan_changes
 
     path = shared_file("corpora", "clean-news", "wikinews-2019-2020.jsonl")
     texts = [json.loads(line)["text"] for line in path.open(encoding="utf-8")]

@@ -3,8 +3,8 @@ import random
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from garblecheck.lexicon import Lexicon
-from garblecheck.synth import NOISE_KINDS, PAGE_FURNITURE, PageNoise, Spinner, SpunText, Thesaurus, is_heldout
+from garblecheck.evidence.lexicon import Lexicon
+from garblecheck.learn.synth import NOISE_KINDS, PAGE_FURNITURE, PageNoise, Spinner, SpunText, Thesaurus, is_heldout
 
 TEXT = ("Officials in Islamabad told VOA on Sunday that security forces had killed 12 militants last month. "
         "The government said it would expand trade with both countries, and hundreds of people attended.")
@@ -69,8 +69,8 @@ def test_function_words_are_never_spun_and_wrapping_moves_offsets(thesaurus):
 def test_mt_perturber_damages_function_words_and_marks_each_edit():
     import random
 
-    from garblecheck.lexicon import Lexicon
-    from garblecheck.synth import MT_OPERATIONS, MTPerturber
+    from garblecheck.evidence.lexicon import Lexicon
+    from garblecheck.learn.synth import MT_OPERATIONS, MTPerturber
 
     text = ("The minister said on Monday that the talks with Pakistan were going well. He has discussed the "
             "issue in detail with officials in Kabul, and the report is due in a week, said Pakistan. The "
@@ -93,7 +93,7 @@ def test_mt_perturber_damages_function_words_and_marks_each_edit():
 def test_fronting_moves_a_closing_attribution_or_time_and_lowers_the_opener_unless_a_name():
     import random
 
-    from garblecheck.synth import MTPerturber
+    from garblecheck.learn.synth import MTPerturber
 
     text = ("Officials said the talks went well, according to the ministry. Sharif approved the plan on Tuesday. "
             "The officials met again last week. He spoke, and left.")
@@ -107,7 +107,7 @@ def test_fronting_moves_a_closing_attribution_or_time_and_lowers_the_opener_unle
 def test_register_keeps_case_and_each_rendering_is_from_the_table():
     import random
 
-    from garblecheck.synth import REGISTER, MTPerturber
+    from garblecheck.learn.synth import REGISTER, MTPerturber
 
     p = MTPerturber(operations=["register"])
     renderings = set()
@@ -152,14 +152,14 @@ _SPINNER = Spinner(Thesaurus.load(lexicon=Lexicon.load()), "all")
 def _real_spinner(intensities=(1.0,)):
     import numpy as np
 
-    from garblecheck.channel import Channel
-    from garblecheck.synth import RealSpinner
+    from garblecheck.decoding.channel import Channel
+    from garblecheck.learn.synth import RealSpinner
 
     return RealSpinner(Channel.default(), intensities, lambda words: np.full(len(words), -8.0))
 
 
 def test_real_spinner_replays_real_forms_and_keeps_names_and_numbers():
-    from garblecheck.channel import Channel
+    from garblecheck.decoding.channel import Channel
 
     channel = Channel.default()
     sp = _real_spinner()

@@ -1,4 +1,4 @@
-from garblecheck.text import LineIndex, count_words, normalize, sentence_spans, tokenize
+from garblecheck.text.words import LineIndex, count_words, normalize, sentence_spans, tokenize
 
 
 def sents(text):

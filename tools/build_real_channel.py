@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from garblecheck.channel import Channel, ChannelWeights  # noqa: E402
-from garblecheck.channel_fit import RealSpins, fit_rate_backoff, fit_weights  # noqa: E402
-from garblecheck.model import SpinModel, default_model_dir  # noqa: E402
+from garblecheck.decoding.channel import Channel, ChannelWeights  # noqa: E402
+from garblecheck.learn.channel_fit import RealSpins, fit_rate_backoff, fit_weights  # noqa: E402
+from garblecheck.verdict.model import SpinModel, default_model_dir  # noqa: E402
 
 WORDS = re.compile(r"[a-z]+(?:['-][a-z]+)*(?: [a-z]+(?:['-][a-z]+)*)*\Z")
 OUT = ROOT / "corpora" / "channel"

@@ -28,7 +28,7 @@ import lemminflect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from garblecheck.synth import STOPWORDS  # noqa: E402
+from garblecheck.text.wordlists import STOPWORDS  # noqa: E402
 
 WN = Path("/usr/share/wordnet")
 MYTHES = Path("/usr/share/mythes/th_en_US_v2.dat")

@@ -13,8 +13,8 @@ from functools import lru_cache
 from typing import List, Tuple
 
 from .detector import Detector
-from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore
-from .restore import Change, apply_changes
+from .verdict.report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore
+from .decoding.changes import Change, apply_changes
 
 __version__ = "0.1.0"
 __all__ = [

@@ -15,8 +15,8 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 import click
 
 from . import __version__
-from .io import DEFAULT_INCLUDE, MAX_BYTES, AtomicOutput, InputError, batched, iter_inputs, read_input
-from .synth import MT_OPERATIONS
+from .text.io import DEFAULT_INCLUDE, MAX_BYTES, AtomicOutput, InputError, batched, iter_inputs, read_input
+from .learn.synth import MT_OPERATIONS
 
 EXIT_CLEAN, EXIT_GARBLED, EXIT_ERROR = 0, 1, 2
 
@@ -62,7 +62,7 @@ def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequenc
                      fpr: Optional[float] = None, full: bool = False, stage1_miss: Optional[float] = None,
                      mt_fpr: Optional[float] = None) -> Dict[str, Any]:
     """The Detector's arguments from the shared engine options (ignore files read here)."""
-    from .lexicon import LexiconError, read_ignore_file
+    from .evidence.lexicon import LexiconError, read_ignore_file
 
     if model_dir and no_model:
         raise click.UsageError("--model and --no-model do not go together")
@@ -80,8 +80,8 @@ def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequenc
 def _build(params: Dict[str, Any]) -> Any:
     """The Detector, or a usage error (bad lexicon) or exit code 2 (unusable model)."""
     from .detector import Detector
-    from .lexicon import LexiconError
-    from .model import ModelError
+    from .evidence.lexicon import LexiconError
+    from .verdict.model import ModelError
 
     try:
         return Detector(**params)
@@ -148,7 +148,7 @@ def _score_items(det: Any, items: Sequence[Any], fmt: str, max_bytes: int,
     the text scored for each input (None for a chunked or unreadable one)."""
     import os
 
-    from .io import batched_by_size, iter_chunks
+    from .text.io import batched_by_size, iter_chunks
 
     out: List[Any] = [None] * len(items)
     got: List[Optional[str]] = [None] * len(items)
@@ -295,7 +295,7 @@ def restore(paths: Sequence[str], diff: bool, write: bool, learn_batch: bool, ma
                 status = EXIT_GARBLED
             if write:
                 if restored != doc.text:
-                    from .io import atomic_write_bytes
+                    from .text.io import atomic_write_bytes
 
                     try:
                         atomic_write_bytes(path, doc.encode(restored))
@@ -345,8 +345,8 @@ _mt_operations = click.option(
 def train(clean: Sequence[str], garbled: Sequence[str], mt_corpus: Sequence[str], mt_perturbations: Optional[bool],
           knowledge: Sequence[str], out: str, seed: int, max_train_docs: Optional[int], mt_operations: Sequence[str]) -> None:
     """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT."""
-    from .io import InputError
-    from .train import TrainConfig, train as run_train
+    from .text.io import InputError
+    from .learn.train import TrainConfig, train as run_train
 
     cfg = TrainConfig(seed=seed, mt_operations=tuple(mt_operations or MT_OPERATIONS), mt_perturb=mt_perturbations)
     if max_train_docs:
@@ -404,8 +404,8 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
     """Document and sentence ROC AUC, precision, recall, FPR and a confusion table."""
     import random
 
-    from .synth import PageNoise, Spinner, Thesaurus
-    from .train import evaluate as run_eval, read_corpus, split_of
+    from .learn.synth import PageNoise, Spinner, Thesaurus
+    from .learn.train import evaluate as run_eval, read_corpus, split_of
 
     det = _detector(**engine)
     docs, files = read_corpus(clean, warn=_err)
@@ -419,20 +419,20 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
     docs.sort(key=lambda d: d.id)
     if max_docs:
         docs = docs[:max_docs]
-    from .lexicon import Lexicon
+    from .evidence.lexicon import Lexicon
 
     if simulate == "translations":
         _eval_translations(det, docs, mt_corpus, model_seed, max_docs, fmt, seed)
         return
     if simulate == "mt":
-        from .synth import MTPerturber
-        from .train import evaluate_mt
+        from .learn.synth import MTPerturber
+        from .learn.train import evaluate_mt
 
         perturber = MTPerturber(Lexicon.load(), operations=mt_operations or MT_OPERATIONS)
         result = evaluate_mt(det, docs, perturber, density, random.Random(seed))
     elif simulate == "real":
-        from .channel import Channel, real_intensities
-        from .synth import RealSpinner, lemma_u
+        from .decoding.channel import Channel, real_intensities
+        from .learn.synth import RealSpinner, lemma_u
 
         def heldout(original: str) -> bool:
             return lemma_u(original, seed) < 0.5
@@ -492,8 +492,8 @@ def _eval_translations(det: Any, docs: Sequence[Any], mt_corpus: Sequence[str], 
     """``eval --simulate translations``: the held-out machine translations against their originals."""
     import random
 
-    from .io import InputError
-    from .train import SPLIT_TEST, evaluate_translations, read_translations, split_of
+    from .text.io import InputError
+    from .learn.train import SPLIT_TEST, evaluate_translations, read_translations, split_of
 
     if not mt_corpus:
         raise click.UsageError("--simulate translations needs --mt-corpus")
@@ -551,8 +551,8 @@ def roundtrip(source: str, out: str, max_docs: Optional[int]) -> None:
     import gzip
     from itertools import islice
 
-    from . import roundtrip as rt
-    from .io import atomic_write_bytes, jsonl_records
+    from .learn import roundtrip as rt
+    from .text.io import atomic_write_bytes, jsonl_records
 
     try:
         engine = rt.bergamot_engine()
@@ -584,7 +584,7 @@ def report(paths: Sequence[str], output: str, from_jsonl: Optional[str], include
            max_bytes: int, **engine: Any) -> None:
     """Write one self-contained HTML review page for files, folders or standard input (-), or for
     the records of a `score --format jsonl` file."""
-    from .io import atomic_write_bytes, jsonl_records
+    from .text.io import atomic_write_bytes, jsonl_records
     from .review import render
 
     if bool(paths) == bool(from_jsonl):
@@ -737,7 +737,7 @@ def lexicon() -> None:
 def mine(original: str, spun: str, kind: str, max_words: int, show_all: bool, max_bytes: int) -> None:
     """Align ORIGINAL and SPUN, two versions of one text, word by word, and print the substitution
     pairs in lexicon format (review them before adding them to a lexicon)."""
-    from .lexicon import Lexicon, format_entries, mine_pairs
+    from .evidence.lexicon import Lexicon, format_entries, mine_pairs
 
     texts = []
     for path in (original, spun):
@@ -755,7 +755,7 @@ def mine(original: str, spun: str, kind: str, max_words: int, show_all: bool, ma
 
 
 def _known(lex: Any, spun: str, original: str) -> bool:
-    from .text import normalize
+    from .text.words import normalize
 
     e = lex.get(spun)
     return e is not None and normalize(original) in {normalize(o) for o in e.originals}
@@ -768,7 +768,7 @@ def stats(paths: Sequence[str], no_default_lexicon: bool) -> None:
     """Count entries per kind and per file: with conditions, phrases of several words, originals."""
     from collections import Counter
 
-    from .lexicon import Lexicon, LexiconError
+    from .evidence.lexicon import Lexicon, LexiconError
 
     try:
         lex = Lexicon.load(paths, default=not no_default_lexicon)
@@ -798,7 +798,7 @@ def check(paths: Sequence[str]) -> None:
     Exit 0 when all is well, 1 when a rule is broken (each problem printed), 2 when a file cannot be
     read or parsed.
     """
-    from .lexicon import LexiconError, hygiene_problems, read_entries
+    from .evidence.lexicon import LexiconError, hygiene_problems, read_entries
 
     problems: List[str] = []
     entries = []

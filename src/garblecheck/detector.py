@@ -10,11 +10,11 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 
 import numpy as np
 
-from .lexicon import Lexicon
-from .model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid, stage1_features
-from .report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
-from .restore import RESTORE_MIN_CONFIDENCE, Change, apply_changes, match_case, plan_changes
-from .text import LineIndex, Span, count_words, normalize, sentence_spans, tokenize
+from .evidence.lexicon import Lexicon
+from .verdict.model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid, stage1_features
+from .verdict.report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
+from .decoding.changes import RESTORE_MIN_CONFIDENCE, Change, apply_changes, compose_changes, match_case, plan_changes
+from .text.words import LineIndex, Span, count_words, normalize, sentence_spans, tokenize
 
 __all__ = ["Detector"]
 
@@ -37,9 +37,9 @@ class _Analysis:
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
         self.mt_logits: Any = None
-        self.fluency: Any = None  # garblecheck.lm.FLUENCY_COLUMNS per sentence
+        self.fluency: Any = None  # garblecheck.evidence.lm.FLUENCY_COLUMNS per sentence
         self.words: Any = None  # (context word table, first word, end word, first sentence) for the restorer
-        self.rates: Any = None  # the page rate (garblecheck.decode.page_rates), without a context model None
+        self.rates: Any = None  # the page rate (garblecheck.decoding.decode.page_rates), without a context model None
         self.stage1 = 1.0  # stage 1's probability that the page is damaged
         self.stage = 2  # 1: cleared by stage 1 (no context, language-model or meaning evidence read)
         self.unknown_capitals = 0  # capitalised words the vocabulary lacks (stage 2)
@@ -172,7 +172,7 @@ class Detector:
         self.mt_fpr = mt_fpr
         self._flag_min: Optional[float] = None  # decode.FLAG_MIN unless a learned channel is in use
         self._channel: Any = None
-        self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decode)
+        self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decoding.decode)
         self.lexicon = Lexicon.load(self.lexicons, default=default_lexicon, ignore=self.ignore)
         self.spin_model = _load_model(model)
         if threshold is None and fpr is not None:
@@ -270,7 +270,7 @@ class Detector:
         counts of every original and form (``channel.ChannelStats``) to the shipped channel's,
         decode again with the result, ``iterations`` times. Pages are weighed by their intensity,
         so the clean pages of a batch teach nothing."""
-        from .channel import ChannelStats
+        from .decoding.channel import ChannelStats
 
         base = self.get_channel()
         channel = base
@@ -285,7 +285,7 @@ class Detector:
     def _using(self, channel: Any, flag_min: Optional[float] = None) -> Iterator[None]:
         """Decode with ``channel`` (and a fresh option cache; decisions flagged from ``flag_min``)
         inside the block."""
-        from .decode import FLAG_MIN
+        from .decoding.decode import FLAG_MIN
 
         saved = self._channel, self._options, self._flag_min
         self._channel, self._options, self._flag_min = channel, {}, FLAG_MIN if flag_min is None else flag_min
@@ -295,7 +295,7 @@ class Detector:
             self._channel, self._options, self._flag_min = saved
 
     def _check_all(self, docs: List[str], decode: Optional[bool], learn: Any = None) -> List[Report]:
-        from .io import batched_by_size
+        from .text.io import batched_by_size
 
         return [r for group in batched_by_size(docs, BATCH_CHARS, len) for r in self._check_group(group, decode, learn)]
 
@@ -308,7 +308,7 @@ class Detector:
 
     def check_chunks(self, chunks: Iterable[Tuple[int, int, int, str]]) -> Report:
         """One report for a text too large to hold, from ``(char offset, line offset, column offset,
-        text)`` chunks (:func:`garblecheck.io.iter_chunks`): every flag at its place in the whole
+        text)`` chunks (:func:`garblecheck.text.io.iter_chunks`): every flag at its place in the whole
         text; ``score``, ``spin_score`` and ``verdict`` of the highest-scoring chunk; the words of
         all; no sentence scores (they would grow with the text)."""
         from dataclasses import replace
@@ -360,15 +360,15 @@ class Detector:
         return out
 
     def _page_rates(self, sentences: Sequence[str], bounds: np.ndarray) -> Optional[np.ndarray]:
-        """:func:`garblecheck.decode.page_rates` of each text (sentences ``bounds[k]:bounds[k+1]``
+        """:func:`garblecheck.decoding.decode.page_rates` of each text (sentences ``bounds[k]:bounds[k+1]``
         of text ``k``), from a word pass over blocks of sentences (bounded memory); None without
         a context model or a channel."""
         model = self.spin_model
         if model is None or model.context is None or self.channel is None:
             return None
-        from .decode import page_rates
-        from .io import batched_by_size
-        from .text import Words, key_table
+        from .decoding.decode import page_rates
+        from .text.io import batched_by_size
+        from .text.words import Words, key_table
 
         ctx = model.context
         ids, doc = [], []
@@ -401,7 +401,7 @@ class Detector:
             pair_bounds = np.searchsorted(pairs, word_bounds)
         fluency = None
         if model.mt_weights is not None:
-            from .lm import sentence_fluency
+            from .evidence.lm import sentence_fluency
 
             lower = words.lower
             word_logits = model.mt_word_logits(lower, words.sentence, len(sentences))
@@ -473,8 +473,8 @@ class Detector:
         return found
 
     def _name_flags(self, text: str, a: "_Analysis", table: Any, lo: int, hi: int) -> List[Flag]:
-        """``mt`` flags for names respelt within the text (garblecheck.names), offsets from ``table``."""
-        from .names import name_variants, name_words
+        """``mt`` flags for names respelt within the text (garblecheck.evidence.names), offsets from ``table``."""
+        from .evidence.names import name_variants, name_words
 
         words = table.words
         # names are capitalised and never lower-case vocabulary words
@@ -496,10 +496,10 @@ class Detector:
 
     def _meaning_flags(self, text: str, a: "_Analysis", table: Any, ks: np.ndarray, expected: np.ndarray,
                        lo: int, hi: int) -> List[Flag]:
-        """``mt`` flags for evidence of meaning (:mod:`garblecheck.meaning`) in one text (words
+        """``mt`` flags for evidence of meaning (:mod:`garblecheck.evidence.meaning`) in one text (words
         ``lo:hi`` of ``table``); ``ks`` are the words of ``table`` that end an unexpected pair,
         ``expected`` their expectation."""
-        from .meaning import CONFIDENCE, Finding
+        from .evidence.meaning import CONFIDENCE, Finding
 
         context, meaning = self.spin_model.context, self.spin_model.meaning  # type: ignore[union-attr]
         found = meaning.find(text) + meaning.cases(text, table, lo, hi, context.index)
@@ -528,16 +528,16 @@ class Detector:
         return self.channel is not None and self.spin_model is not None and self.spin_model.context is not None
 
     def get_channel(self) -> Any:
-        """The spinner channel (:class:`garblecheck.channel.Channel`), loaded on first use."""
+        """The spinner channel (:class:`garblecheck.decoding.channel.Channel`), loaded on first use."""
         if self._channel is None:
-            from .channel import Channel
+            from .decoding.channel import Channel
 
             self._channel = self.channel if isinstance(self.channel, Channel) else \
                 Channel.default() if self.channel == "default" else Channel.load(self.channel)
         return self._channel
 
     def get_lm(self) -> Any:
-        """The language model (:class:`garblecheck.lm.TrigramLM`) of the model's context statistics."""
+        """The language model (:class:`garblecheck.evidence.lm.TrigramLM`) of the model's context statistics."""
         return self.spin_model.context.lm  # type: ignore[union-attr]
 
     def _decodes(self, a: "_Analysis", score: float, decode: Optional[bool]) -> bool:
@@ -546,11 +546,11 @@ class Detector:
 
     def _channel_flags(self, texts: Sequence[str], analyses: Sequence["_Analysis"], learn: Any = None) -> List[List[Flag]]:
         """Flags from decoding the texts with the language model and the spinner channel
-        (:mod:`garblecheck.decode`): each word whose chosen original reaches ``decode.FLAG_MIN``.
+        (:mod:`garblecheck.decoding.decode`): each word whose chosen original reaches ``decode.FLAG_MIN``.
         Each text keeps its own intensity; a text of more than ``DECODE_WORDS`` words is decoded
         in pieces of whole sentences of about that many words, each with its own intensity, and
         texts are decoded together up to that many words (memory stays bounded)."""
-        from .io import batched_by_size
+        from .text.io import batched_by_size
 
         out: List[List[Flag]] = [[] for _ in analyses]
         pieces = (p for d, a in enumerate(analyses) for p in _pieces(d, a, DECODE_WORDS))
@@ -561,7 +561,7 @@ class Detector:
     def _decode(self, texts: Sequence[str], analyses: Sequence["_Analysis"], pieces: Sequence[Tuple[int, int, int, int, int]],
                 out: List[List[Flag]], learn: Any = None) -> None:
         """Decode the ``pieces`` (:func:`_pieces`) in one pass; their flags go to ``out[text]``."""
-        from .decode import FLAG_MIN, decode
+        from .decoding.decode import FLAG_MIN, decode
 
         lm = self.get_lm()
         table = analyses[0].words[0]  # one word table holds the sentences of every text of the batch
@@ -682,14 +682,23 @@ class Detector:
     def restore_and_explain(self, text: str, report: Optional[Report] = None) -> Tuple[str, List[Change]]:
         """The restored text and the changes that produce it from ``text``.
 
-        Every text is decoded (:mod:`garblecheck.decode`); pass the ``report`` of ``text`` made
+        Every text is decoded (:mod:`garblecheck.decoding.decode`); pass the ``report`` of ``text`` made
         with ``check(text, decode=True)`` if you already have it, to skip checking it again.
         """
         text = _require_str(text)
         if report is None or (not report.decoded and self._can_decode()):
             report = self.check(text, decode=True)
         changes = plan_changes(text, report.flags, self.restore_min_confidence)
-        return apply_changes(text, changes), changes
+        restored = apply_changes(text, changes)
+        # a lexicon or name repair may leave a word real spinners write for another (the decoder skipped
+        # the words under those flags): read the result once more, so restoring is a fixed point
+        if self._can_decode() and any(not c.rule.startswith("channel:") and self.get_channel().spun_count(c.after.lower())
+                                      for c in changes):
+            again = plan_changes(restored, self.check(restored, decode=True).flags, self.restore_min_confidence)
+            if again:
+                changes = compose_changes(text, changes, again)
+                restored = apply_changes(text, changes)
+        return restored, changes
 
     def restore(self, text: str) -> str:
         """``text`` with every confident flag replaced by its top suggestion."""

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
-from .io import batched
-from .report import Report
+from .text.io import batched
+from .verdict.report import Report
 
 __all__ = ["PreIngestFilter", "Decision", "ACTIONS", "ANNOTATION_KEY"]
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .report import Flag
-from .restore import apply_changes, plan_changes
+from .verdict.report import Flag
+from .decoding.changes import apply_changes, plan_changes
 
 __all__ = ["render", "OPEN_UP_TO"]
 

@@ -8,7 +8,7 @@ of ../shared/corpora/round-trip. Not third-party text.
 import json
 from pathlib import Path
 
-from garblecheck.text import sentence_spans
+from garblecheck.text.words import sentence_spans
 
 RENDERINGS = [
     ("said on", "affirmed in the"),

@@ -69,7 +69,7 @@ class GarbleRestorer(BaseFormatter):
         return self.hook(text).text
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Any:
-        from ..io import batched
+        from ..text.io import batched
 
         for batch in batched(data, self.batch_size):
             with self.track_time():

@@ -8,7 +8,7 @@ sha256, metrics, and the sha256 of ``weights.npz``). Loading checks all of it an
 Sentence and document features (the same functions serve training and scoring)::
 
     z      = sentence logits of the n-gram classifier
-    q      = probability that a word was substituted (garblecheck.context), m = its maximum per sentence
+    q      = probability that a word was substituted (garblecheck.evidence.context), m = its maximum per sentence
     u      = c . [z, logit m] + c0, the sentence logit; sentence probability = sigmoid(u)
     spin   = [max u, mean u, mean of the 3 largest u, share of u > 0, log(1 + n_sentences),
               sum of q, words with q > 0.5, > 0.8 (each per 100 words), mean of the 5 largest q,
@@ -35,11 +35,11 @@ mt n-gram logits ``v``) and lets a page go no further when it is clearly clean::
 Machine translation has its own sentence classifier over character n-grams (``mt_weights``) and
 word n-grams of vocabulary ids (``mt_word_weights``), trained on real machine translation (round
 trips against their originals, ``garblecheck train --mt-corpus``) and optionally on
-machine-translation-like sentences from :class:`garblecheck.synth.MTPerturber`, and its own
+machine-translation-like sentences from :class:`garblecheck.learn.synth.MTPerturber`, and its own
 stacker::
 
     v      = sentence logits of the mt classifier (character part + word part)
-    f      = fluency of the sentences under the language model (garblecheck.lm.sentence_fluency)
+    f      = fluency of the sentences under the language model (garblecheck.evidence.lm.sentence_fluency)
     mt     = [max v, mean v, mean of the 3 largest v, share of v > 0, log(1 + n_sentences),
               density score of the mt flags but respelt names, density score of respelt names,
               mean surprisal, 90th percentile (nearest rank) of sentence mean surprisal, mean of sentence maximum
@@ -59,12 +59,12 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 
 import numpy as np
 
-from .features import ngram_sums, word_ngram_sums
-from .io import sha256_file
+from ..evidence.features import ngram_sums, word_ngram_sums
+from ..text.io import sha256_file
 
 if TYPE_CHECKING:
-    from .context import ContextModel
-    from .meaning import MeaningModel
+    from ..evidence.context import ContextModel
+    from ..evidence.meaning import MeaningModel
 
 __all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "stage1_features", "rate_features", "sigmoid", "FORMAT",
            "FORMAT_VERSION", "default_model_dir"]
@@ -92,7 +92,7 @@ class ModelError(Exception):
 
 
 def default_model_dir() -> Path:
-    from .resources import data_path
+    from ..text.resources import data_path
 
     return data_path("trained")
 
@@ -108,7 +108,7 @@ def sentence_inputs(logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
 
 
 def rate_features(rates: Optional[Sequence[float]]) -> List[float]:
-    """The page-rate features from a row of :func:`garblecheck.decode.page_rates` (zeros without one)."""
+    """The page-rate features from a row of :func:`garblecheck.decoding.decode.page_rates` (zeros without one)."""
     if rates is None:
         return [0.0] * N_RATE_FEATURES
     s, llr, n = (float(x) for x in rates)
@@ -157,7 +157,7 @@ def _top_stats(z: np.ndarray) -> list:
 
 
 def fluency_features(fluency: Optional[np.ndarray]) -> List[float]:
-    """Document fluency from the per-sentence ``garblecheck.lm.FLUENCY_COLUMNS`` rows."""
+    """Document fluency from the per-sentence ``garblecheck.evidence.lm.FLUENCY_COLUMNS`` rows."""
     if fluency is None or not len(fluency) or fluency[:, 0].sum() == 0:
         return [0.0] * N_FLUENCY_FEATURES
     f = np.asarray(fluency, dtype=np.float64)
@@ -371,7 +371,7 @@ class SpinModel:
 
     def save(self, directory: PathLike, extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """Write ``weights.npz`` and ``manifest.json`` (each atomically) and return the manifest."""
-        from .io import atomic_write_bytes
+        from ..text.io import atomic_write_bytes
 
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
@@ -441,14 +441,14 @@ class SpinModel:
 
         context = None
         if "context" in read:
-            from .context import ContextModel
-            from .lm import TrigramLM
+            from ..evidence.context import ContextModel
+            from ..evidence.lm import TrigramLM
 
             lm = parsed("lm", TrigramLM.from_arrays)
             context = parsed("context", lambda a: ContextModel.from_arrays(a, lm))
         meaning = None
         if "meaning" in read:
-            from .meaning import MeaningModel
+            from ..evidence.meaning import MeaningModel
 
             meaning = parsed("meaning", MeaningModel.from_arrays)
         try:

@@ -26,23 +26,13 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .restore import match_case
-from .text import sentence_spans, tokenize
+from ..decoding.changes import match_case
+from ..text.wordlists import EDITORIAL, STOPWORDS
+from ..text.words import sentence_spans, tokenize
 
 __all__ = ["STOPWORDS", "Thesaurus", "Spinner", "RealSpinner", "SpunText", "is_heldout", "PAGE_FURNITURE", "MTPerturber", "MT_OPERATIONS",
            "PageNoise", "NOISE_KINDS"]
 
-STOPWORDS = frozenset(
-    """a about above after again against all almost also although always am among an and another any are
-    around as at be because been before being below between both but by can could did do does doing down
-    during each either else enough even ever every few for from further had has have having he her here hers
-    herself him himself his how however i if in into is it its itself just least less many may me might more
-    most much must my myself neither no nor not now of off on once one only or other others our ours
-    ourselves out over own per rather same several she should since so some such than that the their theirs
-    them themselves then there these they this those though through thus to too toward towards under until
-    up upon us very was we were what when where whether which while who whom whose why will with within
-    without would yet you your yours yourself yourselves mr mrs ms""".split()
-)
 
 # Lines that news pages carry around the story; they stay clean in every simulated document.
 PAGE_FURNITURE = (
@@ -84,7 +74,7 @@ class Thesaurus:
     def load(cls, path: Optional[PathLike] = None, lexicon: Optional[object] = None) -> "Thesaurus":
         """The shipped table, plus the lexicon's spin entries read backwards when ``lexicon`` is given."""
         if path is None:
-            from .resources import data_path
+            from ..text.resources import data_path
 
             path = data_path("corpora", "thesaurus", "substitutions.tsv.gz")
         table: Dict[str, Candidates] = {}
@@ -107,8 +97,6 @@ class Thesaurus:
         as in ``corpora/channel/real_pairs.tsv``): one-word pairs only, each form listed as often
         as it was seen, so a draw follows the counts. ``keep(original)`` selects originals. Pairs
         between articles, determiners and pronouns are editorial changes, not swaps, and are left out."""
-        from .channel import EDITORIAL
-
         table: Dict[str, Candidates] = {}
         with open(path, encoding="utf-8") as fh:
             for line in fh:
@@ -254,7 +242,7 @@ class Spinner:
 
 class RealSpinner:
     """Replay real spinners: each word ``o`` is replaced with probability ``s * r_o`` (its real
-    replace rate, the channel's :meth:`~garblecheck.channel.Channel.rates`, times the page's
+    replace rate, the channel's :meth:`~garblecheck.decoding.channel.Channel.rates`, times the page's
     intensity ``s``, drawn from the real pages' spread), by a form real spinners wrote for it,
     drawn by their counts: one word or a phrase ("several" -> "a number of"); a real multi-word
     original is replaced as a whole ("a chance" -> "an opportunity"). Names, numbers and other

@@ -213,7 +213,7 @@ class TrigramLM:
         vocabulary is every word seen ``min_count`` times. See :meth:`from_ids` for ``prune``."""
         from collections import Counter
 
-        from .context import corpus_words
+        from ..text.words import corpus_words
 
         words, sentence, n = corpus_words(texts)
         counts = Counter(words)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Any, Dict, List, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Sequence
 
-from .report import Flag
+if TYPE_CHECKING:  # flags come from the verdict stage above; only their fields are read here
+    from ..verdict.report import Flag
 
-__all__ = ["Change", "apply_changes", "plan_changes", "match_case", "RESTORE_MIN_CONFIDENCE", "SUGGESTION_ONLY"]
+__all__ = ["Change", "apply_changes", "compose_changes", "plan_changes", "match_case", "RESTORE_MIN_CONFIDENCE", "SUGGESTION_ONLY"]
 
 RESTORE_MIN_CONFIDENCE = 0.5
 SUGGESTION_ONLY = frozenset({"mt:name", "mt:title", "mt:joined", "mt:article", "mt:collocation", "mt:pronoun", "mt:case",
@@ -61,6 +62,48 @@ def apply_changes(text: str, changes: Sequence[Change]) -> str:
         pos = c.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def compose_changes(text: str, first: Sequence[Change], second: Sequence[Change]) -> List[Change]:
+    """The changes that take ``text`` where ``first`` and then ``second`` (changes of the text
+    ``first`` makes) take it, on ``text``'s offsets: changes of both rounds that touch join into one."""
+    first = sorted(first, key=lambda c: c.start)
+    second = sorted(second, key=lambda c: c.start)
+    middle = apply_changes(text, first)
+    # every change as a region of the middle text, with the first round's on the original beside it
+    regions: List[List[Any]] = []  # [lo, hi, original start, original end, rule]
+    shift = 0
+    for c in first:
+        regions.append([c.start + shift, c.start + shift + len(c.after), c.start, c.end, c.rule])
+        shift += len(c.after) - (c.end - c.start)
+    firsts = list(regions)
+
+    def back(pos: int) -> int:
+        """An offset of the middle text outside every first-round change, on ``text``."""
+        return pos - sum(hi - lo - (e - s) for lo, hi, s, e, _ in firsts if hi <= pos)
+
+    regions += [[c.start, c.end, None, None, c.rule] for c in second]
+    regions.sort(key=lambda r: (r[0], r[1]))
+    merged: List[List[Any]] = []
+    for r in regions:  # regions that overlap or touch an insertion at the same place are one change
+        if merged and (r[0] < merged[-1][1] or r[0] == merged[-1][0] == merged[-1][1] or r[0] == r[1] == merged[-1][1]):
+            m = merged[-1]
+            m[1] = max(m[1], r[1])
+            m.append(r)
+        else:
+            merged.append([r[0], r[1], r])
+    out: List[Change] = []
+    for m in merged:
+        lo, hi, parts = m[0], m[1], m[2:]
+        starts = [x[2] for x in parts if x[2] is not None and x[0] == lo]
+        ends = [x[3] for x in parts if x[3] is not None and x[1] == hi]
+        start = min(starts) if starts else back(lo)
+        end = max(ends) if ends else back(hi)
+        inner = [c for c in second if lo <= c.start and c.end <= hi]
+        after = apply_changes(middle[lo:hi], [Change(c.start - lo, c.end - lo, c.before, c.after, c.rule) for c in inner])
+        rule = inner[-1].rule if inner else parts[0][4]
+        out.append(Change(start, end, text[start:end], after, rule))
+    return out
 
 
 @lru_cache(maxsize=1)

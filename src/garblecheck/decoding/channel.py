@@ -11,9 +11,9 @@ replacement forms come from the real pairs, backed off to the thesaurus links::
 
     P(w | o, replaced) = (c(w, o) + FORM_STRENGTH * P_tier(w | o)) / (c(o) + FORM_STRENGTH)
 
-The decoder (:mod:`garblecheck.decode`) weighs these terms and the language model in a log-linear
+The decoder (:mod:`garblecheck.decoding.decode`) weighs these terms and the language model in a log-linear
 score whose weights (``weights.json``, :class:`ChannelWeights`) are fitted on real swaps and real
-kept words (``garblecheck.channel_fit``). Sources, all shipped in ``corpora/channel/``:
+kept words (``garblecheck.learn.channel_fit``). Sources, all shipped in ``corpora/channel/``:
 
 - ``links.tsv.gz`` (``tools/build_channel.py``): WordNet and MyThes read across all senses, form ->
   ``original:tier``; tier 1 same synset, 2 similar/also-see/derived/MyThes, 3 hypernyms,
@@ -39,6 +39,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 import numpy as np
 
+from ..text.wordlists import EDITORIAL, STOPWORDS
+
 __all__ = ["Channel", "ChannelStats", "ChannelWeights", "OPTION_FEATURES", "TIER_P", "default_channel_dir", "real_intensities"]
 
 PathLike = Union[str, Path]
@@ -47,8 +49,6 @@ NO_TIER = 9
 MEAN_SWAP_SHARE = 0.219  # the share of words real spinners replaced over all real page pairs: intensity 1
 MAX_CANDIDATES = 40  # per form, the most likely originals only (links are stored best first)
 PAIR_FILES = ("real_pairs.tsv", "real_swaps.tsv")
-# real pairs between these are editorial changes of the source, not spinner swaps (real_pairs README)
-EDITORIAL = frozenset("a an the this that these those it its my your his her our their which who".split())
 # the columns of an option's features (decode): the first three and the last depend on the context
 # or on the page's intensity; the rest are the channel's facts about the form and the original
 OPTION_FEATURES = ("lm", "keep_rate", "replace_rate", "form", "real_count", "thesaurus", "keep", "spun_form", "prior")
@@ -59,7 +59,7 @@ class ChannelWeights:
     """The weights of the decoder's log-linear score (one per ``OPTION_FEATURES`` column), the rate
     model's backoff (intercept, log unigram probability, function word, log1p of the times real
     spinners replaced the word) and smoothing strengths, and the Gamma prior (shape, rate) of a
-    page's intensity. Fitted on real swaps by :func:`garblecheck.channel_fit.fit_weights`."""
+    page's intensity. Fitted on real swaps by :func:`garblecheck.learn.channel_fit.fit_weights`."""
 
     lm: float = 0.8
     keep_rate: float = 1.0
@@ -115,7 +115,7 @@ MONTHS = frozenset("January February March April May June July August September 
 
 
 def default_channel_dir() -> Path:
-    from .resources import data_path
+    from ..text.resources import data_path
 
     return data_path("corpora", "channel")
 
@@ -373,8 +373,6 @@ class Channel:
     def rates(self, words: Sequence[str], log_prior: np.ndarray) -> np.ndarray:
         """The rate at which a real spinner replaces each of ``words`` (lower case), given each
         word's log unigram probability: its real counts, smoothed toward the backoff rate."""
-        from .synth import STOPWORDS
-
         w = self.weights
         n = len(words)
         seen = np.zeros(n)
@@ -430,8 +428,6 @@ class Channel:
         ``NAME_MIN_COUNT`` times (``NAME_MIN_COUNT_REAL`` for a swap real spinners made) when one
         word goes back to a close original ("White Home" -> "House", "Invoice Gates" -> "Bill"),
         and a month read as a word before a day ("Could 5" -> "May")."""
-        from .synth import STOPWORDS
-
         out: List[Tuple[int, int, str]] = []
         by_word = self._name_by_word
         firsts, seconds = self._name_ends

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
 
-from .text import sentence_spans
+from ..text.words import sentence_spans
 
 __all__ = ["roundtrip_records", "bergamot_engine", "Engine"]
 

@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Op
 
 import numpy as np
 
-from .synth import STOPWORDS
+from ..text.wordlists import STOPWORDS
 
 __all__ = ["MeaningModel", "Finding", "TITLES", "MIN_TITLED"]
 
@@ -310,7 +310,7 @@ class MeaningModel:
         return cached[1]
 
     def cases(self, text: str, table: Any, lo: int, hi: int, index: Dict[str, int]) -> List[Finding]:
-        """``mt:case`` findings among words ``lo:hi`` of a word table (``garblecheck.context.WordTable``
+        """``mt:case`` findings among words ``lo:hi`` of a word table (``garblecheck.evidence.context.WordTable``
         of ``text``, vocabulary ``index``): a word clean news always capitalises, in lower case after
         another word of its sentence."""
         k = lo + np.flatnonzero(~table.words.capital[lo:hi] & np.isin(table.lower[lo:hi], self.proper_ids(index)))

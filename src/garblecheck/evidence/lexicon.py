@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from .text import Token, normalize, tokenize
+from ..text.words import Token, normalize, tokenize
 
 __all__ = ["Entry", "Condition", "Lexicon", "LexiconError", "Match", "hygiene_problems", "default_lexicon_dir", "mine_pairs",
            "format_entries"]
@@ -37,7 +37,7 @@ class LexiconError(ValueError):
 
 def default_lexicon_dir() -> Path:
     """The shipped ``corpora/lexicon`` folder (inside the wheel, or beside ``src/`` in a checkout)."""
-    from .resources import data_path
+    from ..text.resources import data_path
 
     return data_path("corpora", "lexicon")
 
@@ -370,7 +370,7 @@ def mine_pairs(original: str, spun: str, max_words: int = 4) -> List[Tuple[str, 
     import difflib
     from collections import Counter
 
-    from .text import sentence_spans
+    from ..text.words import sentence_spans
 
     def tokens(text: str) -> List[Optional[Token]]:
         out: List[Optional[Token]] = []

@@ -2,7 +2,7 @@
 
 Word statistics of clean text (unigram and bigram counts over a vocabulary, bigram keys
 ``prev_id * V + next_id`` in a sorted ``int64`` array), the trigram language model of the same text
-and vocabulary (:class:`garblecheck.lm.TrigramLM`) and the reverse thesaurus (spun form -> originals
+and vocabulary (:class:`garblecheck.evidence.lm.TrigramLM`) and the reverse thesaurus (spun form -> originals
 it can stand for, in vocabulary ids) are stored as numpy arrays. For a lower-case word ``w`` with
 the words ``a2 a1`` before it and ``b1 b2`` after it, and each alternative ``c``::
 
@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
-from .text import WORDS_RE, Words, key_table
+from ..text.words import WORDS_RE, Words, corpus_words, key_table
 
 if TYPE_CHECKING:
     from .lm import TrigramLM
 
-__all__ = ["ContextModel", "WordTable", "sentence_words", "corpus_words", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
+__all__ = ["ContextModel", "WordTable", "WORDS_RE", "TOKEN_FEATURES", "MAX_ALTERNATIVES"]
 
 TOKEN_FEATURES = ("gain", "gain_positive", "logp_word", "logp_alternative", "logp_difference",
                   "log_count_prev_word", "log_count_word_next", "log_count_prev_alternative",
@@ -48,30 +48,6 @@ CANDIDATE_BLOCK = 1 << 14  # candidate words scored at once (memory, not results
 KEYS_AFTER = 2000  # words in one table before the vocabulary's keys are worth building (a short text looks words up)
 SETTLED = 2  # a word whose trigram with both neighbours (or the sentence edge) was seen this often is not scored
 _UNK = 0
-
-
-def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
-    """The words (``WORDS_RE``, with ``’`` read as ``'``) of each sentence, flattened, and the
-    sentence index of each word (:class:`garblecheck.text.Words`)."""
-    words = Words(sentences)
-    return words[:], words.sentence
-
-
-def corpus_words(texts: Iterable[str]) -> Tuple[List[str], np.ndarray, int]:
-    """The lower-case words of ``texts`` split into sentences (:func:`sentence_words` over
-    ``text.sentence_spans``), each word's sentence index across all texts, and the number of sentences."""
-    from .text import sentence_spans
-
-    words: List[str] = []
-    parts: List[np.ndarray] = []
-    n = 0
-    for t in texts:
-        spans = sentence_spans(t)
-        ws, sent = sentence_words([t[s.start : s.end] for s in spans])
-        words.extend(w.lower() for w in ws)
-        parts.append(sent + n)
-        n += len(spans)
-    return words, (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)), n
 
 
 @dataclass
@@ -208,9 +184,9 @@ class ContextModel:
         return np.where(found, self.bigram_counts[pos], 0.0) if len(self.bigram_counts) else np.zeros(len(a))
 
     def function_words(self) -> np.ndarray:
-        """Per vocabulary id: is it a function word (``garblecheck.synth.STOPWORDS``)?"""
+        """Per vocabulary id: is it a function word (``garblecheck.text.wordlists.STOPWORDS``)?"""
         if self._function is None:
-            from .synth import STOPWORDS
+            from ..text.wordlists import STOPWORDS
 
             self._function = np.zeros(len(self.vocab), dtype=bool)
             self._function[[i for w, i in self.index.items() if w in STOPWORDS]] = True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import repeat
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union, overload
 
 import numpy as np
 
@@ -25,6 +25,8 @@ __all__ = [
     "LineIndex",
     "Words",
     "WORD_KEY_CHARS",
+    "sentence_words",
+    "corpus_words",
 ]
 
 APOSTROPHES = "’‘ʼ′`"
@@ -406,3 +408,25 @@ def key_table(index: Dict[str, int]) -> Tuple[np.ndarray, np.ndarray]:
     ids = np.fromiter(index.values(), dtype=np.int64, count=len(vocab))[words.sentence[whole]]
     order = np.argsort(keys, kind="stable")
     return keys[order], ids[order]
+
+
+def sentence_words(sentences: Sequence[str]) -> Tuple[List[str], np.ndarray]:
+    """The words (``WORDS_RE``, with ``’`` read as ``'``) of each sentence, flattened, and the
+    sentence index of each word (:class:`Words`)."""
+    words = Words(sentences)
+    return words[:], words.sentence
+
+
+def corpus_words(texts: Iterable[str]) -> Tuple[List[str], np.ndarray, int]:
+    """The lower-case words of ``texts`` split into sentences (:func:`sentence_words` over
+    ``sentence_spans``), each word's sentence index across all texts, and the number of sentences."""
+    words: List[str] = []
+    parts: List[np.ndarray] = []
+    n = 0
+    for t in texts:
+        spans = sentence_spans(t)
+        ws, sent = sentence_words([t[s.start : s.end] for s in spans])
+        words.extend(w.lower() for w in ws)
+        parts.append(sent + n)
+        n += len(spans)
+    return words, (np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)), n

@@ -1,7 +1,7 @@
 """Restoration as noisy-channel decoding, with a channel learned from real spinners.
 
 Each word of a sentence either stayed as the spinner found it or replaced an original the channel
-links it to (:mod:`garblecheck.channel`). Every option of a word gets a log-linear score, its
+links it to (:mod:`garblecheck.decoding.channel`). Every option of a word gets a log-linear score, its
 features (``channel.OPTION_FEATURES``) weighed by the channel's fitted weights::
 
     keep the word w:       lm . LM  +  keep_rate . log(1 - s r_w)  +  keep  +  spun_form . log(1 + c(w))
@@ -29,9 +29,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..evidence.features import shifted
+from ..evidence.lm import LanguageModel
+from ..text.wordlists import STOPWORDS
 from .channel import OPTION_FEATURES, Channel, ChannelStats, ChannelWeights
-from .features import shifted
-from .lm import LanguageModel
 
 __all__ = ["Decision", "decode", "page_rates", "FLAG_MIN", "option_table", "intensity_grid", "EM_ITERATIONS"]
 
@@ -39,6 +40,7 @@ EM_ITERATIONS = 5
 NEG = -1e30
 DROP_MARGIN = 6.0  # log-odds (at intensity 1) below which a word's best original is not worth a place in the lattice
 PHRASE_MIN = 2  # a real multi-word swap seen this often is an option of the decoder
+PHRASE_MIN_FUNCTION = 10  # ... this often where the spinner wrote function words only
 MAX_PRIOR = 8  # per form: the originals most likely a priori (channel and unigram)
 FLAG_MIN = 0.7  # a decision whose chosen original has this posterior becomes a flag, and restore applies it
 REPORT_BELOW = 0.9  # decisions are returned for words Viterbi replaces or whose P(keep) is below this
@@ -270,8 +272,9 @@ def _phrase_index(channel: Channel, cache: Dict[str, Any]) -> Dict[str, List[Tup
     if index is None or index[0] is not channel:
         by_first: Dict[str, List[Tuple[Tuple[str, ...], Dict[str, float]]]] = {}
         for spun, originals in channel.phrases.items():
-            if sum(originals.values()) >= PHRASE_MIN:
-                key = tuple(spun.split(" "))
+            key = tuple(spun.split(" "))
+            # a phrase of function words only ("had been") is common English: it needs far more evidence
+            if sum(originals.values()) >= (PHRASE_MIN_FUNCTION if all(w in STOPWORDS for w in key) else PHRASE_MIN):
                 by_first.setdefault(key[0], []).append((key, originals))
         for v in by_first.values():
             v.sort(key=lambda x: -len(x[0]))
@@ -468,7 +471,7 @@ def option_table(lm: LanguageModel, channel: Channel, words: Sequence[str], sent
                  skip: Optional[np.ndarray] = None, cache: Optional[Dict[str, Any]] = None
                  ) -> Optional[Tuple[np.ndarray, np.ndarray, List[Tuple[str, ...]], np.ndarray, np.ndarray, np.ndarray]]:
     """The decoder's view of every candidate word, unweighed, for fitting and measuring the channel
-    (:mod:`garblecheck.channel_fit`): ``(P, owner, originals, X, rate)``, plus each row's column;
+    (:mod:`garblecheck.learn.channel_fit`): ``(P, owner, originals, X, rate)``, plus each row's column;
     ``X`` has ``OPTION_FEATURES`` columns with ``log r`` in both rate columns (the caller adds the
     intensity), rows grouped by candidate word, the word as written first."""
     cache = {} if cache is None else cache

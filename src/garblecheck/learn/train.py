@@ -17,11 +17,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .features import CharNgramHasher
-from .io import jsonl_records, sha256_file
-from .context import ContextModel
-from .meaning import MeaningModel
-from .model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel, sentence_inputs, stage1_features
+from ..evidence.features import CharNgramHasher
+from ..text.io import jsonl_records, sha256_file
+from ..evidence.context import ContextModel
+from ..evidence.meaning import MeaningModel
+from ..verdict.model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel, sentence_inputs, stage1_features
 from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, RealSpinner, Spinner, SpunText, Thesaurus, lemma_u
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
@@ -58,7 +58,7 @@ def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: No
         if path.is_dir():
             found = sorted(x for x in path.rglob("*.txt") if x.is_file())
             for f in found:
-                from .io import InputError, read_input
+                from ..text.io import InputError, read_input
 
                 try:
                     text = read_input(str(f)).text
@@ -172,7 +172,7 @@ def _bulleted(sentence: str, rng: random.Random) -> str:
 
 def sentence_dataset(docs: Sequence[Doc], spinner: Spinner, cfg: TrainConfig, rng: random.Random) -> Tuple[List[str], np.ndarray]:
     """Sentences of clean and spun training documents, with hard negatives, and their labels."""
-    from .text import sentence_spans
+    from ..text.words import sentence_spans
 
     texts: List[str] = []
     labels: List[int] = []
@@ -213,7 +213,7 @@ def _substituted(table: Any, words: np.ndarray, spun: SpunText) -> np.ndarray:
 
 def token_dataset(context: ContextModel, texts: Sequence[str], spun: Sequence[Optional[SpunText]]) -> Tuple[np.ndarray, np.ndarray]:
     """Context features of every word that has alternatives, labelled 1 where it was substituted."""
-    from .text import sentence_spans
+    from ..text.words import sentence_spans
 
     rows, labels = [], []
     for t, s in zip(texts, spun):
@@ -232,7 +232,7 @@ def token_metrics(context: ContextModel, texts: Sequence[str], spun: Sequence[Op
     every word of the spun pages (words it does not score count as 0) and over the words it scores."""
     from sklearn.metrics import roc_auc_score
 
-    from .text import sentence_spans
+    from ..text.words import sentence_spans
 
     p_all, y_all, p_cand, y_cand = [], [], [], []
     for t, s in zip(texts, spun):
@@ -255,7 +255,7 @@ def token_metrics(context: ContextModel, texts: Sequence[str], spun: Sequence[Op
 def flag_threshold(context: ContextModel, clean: Sequence[str], rate: float) -> float:
     """The lowest evidence threshold (at least 0.5) that flags at most ``rate`` of the words of the
     ``clean`` texts."""
-    from .text import count_words, sentence_spans
+    from ..text.words import count_words, sentence_spans
 
     evidence = np.sort(np.concatenate([context.words(t, sentence_spans(t)).evidence for t in clean] or [np.zeros(0)]))[::-1]
     allowed = int(np.floor(sum(count_words(t) for t in clean) * rate))
@@ -265,10 +265,10 @@ def flag_threshold(context: ContextModel, clean: Sequence[str], rate: float) -> 
 
 
 def collocation_bar(context: ContextModel, clean: Sequence[str], rate: float) -> float:
-    """The collocation bar (:func:`garblecheck.meaning.collocation_bar`) that flags at most ``rate``
+    """The collocation bar (:func:`garblecheck.evidence.meaning.collocation_bar`) that flags at most ``rate``
     of the words of the ``clean`` texts."""
-    from .meaning import collocation_bar as bar
-    from .text import count_words, sentence_spans
+    from ..evidence.meaning import collocation_bar as bar
+    from ..text.words import count_words, sentence_spans
 
     tables = [context.words(t, sentence_spans(t)) for t in clean]
     return bar(context.unigram, context.total, context._bigram, [(t.ids, t.known, t.sentence) for t in tables],
@@ -325,8 +325,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     evidence-of-meaning facts are gathered from (beside the clean training documents)."""
     from sklearn.linear_model import SGDClassifier
 
-    from .detector import Detector
-    from .lexicon import Lexicon
+    from ..detector import Detector
+    from ..evidence.lexicon import Lexicon
 
     cfg = cfg or TrainConfig()
     rng = random.Random(cfg.seed)
@@ -414,7 +414,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     log(f"collocation flags: pairs never seen though expected >= {meaning.min_expected:.1f} times")
     # the channel the calibration pages are read with knows half of the real spinners' originals:
     # the page rate of a real spinner's page must not rest on knowing all its swaps
-    from .channel import Channel, real_intensities
+    from ..decoding.channel import Channel, real_intensities
 
     def real_seen(original: str) -> bool:
         return lemma_u(original, cfg.seed) >= 0.5
@@ -505,8 +505,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     mt_scores = np.array([model.mt_score(r) for r in mX])
     # the mt threshold, as the spin one: at cfg.mt_fpr of the clean calibration pages (those long enough
     # to be called mt at all, Detector: MT_MIN_WORDS), their noisy copies among them
-    from .detector import MT_MIN_WORDS
-    from .text import count_words
+    from ..detector import MT_MIN_WORDS
+    from ..text.words import count_words
 
     noisy_clean = [ctexts[i] for i in range(half, copies * half) if ylab[i] == 0] if copies == 2 else []
     clean_texts = [t for t, y_ in zip(ptexts, plab) if y_ == 0] + noisy_clean
@@ -549,7 +549,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
             "documents": {"train": len(train_docs), "calibration": len(calib_docs), "test_available": len(by_split["test"])},
             "sentences": len(texts),
             "holdout": "u = sha256('SEED:' + lemma)[:8] / 2**64; held out u < 0.2, classifier u >= 0.35, "
-                       "stacker calibration u >= 0.2 (garblecheck.synth)",
+                       "stacker calibration u >= 0.2 (garblecheck.learn.synth)",
             "thesaurus_sha256": sha256_file(Path(_thesaurus_path())),
             "lexicon_entries": len(lexicon),
         },
@@ -561,7 +561,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
 
 
 def _thesaurus_path() -> Path:
-    from .resources import data_path
+    from ..text.resources import data_path
 
     return data_path("corpora", "thesaurus", "substitutions.tsv.gz")
 
@@ -622,7 +622,7 @@ def mt_sentence_dataset(docs: Sequence[Doc], perturber: Optional[MTPerturber], s
     are 0), all sentences of translations without originals, and sentences ``perturber`` damaged.
     Typographic quotes are made plain on both sides: they tell a corpus's house style, not
     machine translation."""
-    from .text import sentence_spans
+    from ..text.words import sentence_spans
 
     texts: List[str] = []
     labels: List[int] = []
@@ -659,7 +659,7 @@ def mt_matrix(hasher: CharNgramHasher, context: ContextModel, texts: Sequence[st
     """The mt classifier's input: character n-grams beside word n-grams of vocabulary ids."""
     from scipy import sparse
 
-    from .features import word_ngram_matrix
+    from ..evidence.features import word_ngram_matrix
 
     table = context.table(texts)
     words = word_ngram_matrix(table.lower, table.sentence, len(texts), cfg.word_n_max, cfg.word_bits)
@@ -676,7 +676,7 @@ def _pair_excerpt(t: Translation, rng: random.Random) -> Tuple[str, int]:
 
 def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine (every text read in full)."""
-    from .model import mt_features
+    from ..verdict.model import mt_features
 
     return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency, a.unknown_capitals)
             for t, a in zip(texts, det._analyze(texts, full=True))]
@@ -692,7 +692,7 @@ def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: 
     """Clean pages against MT-damaged copies: document metrics of ``mt_score`` at the model's mt
     threshold, and sentence ROC AUC of the mt classifier; plus how often each kind of page is
     called ``mt``."""
-    from .model import sigmoid
+    from ..verdict.model import sigmoid
 
     texts, labels, damaged = _simulate(docs, perturber.perturb, density, (density, density), rng)
     reports = det.check_many(texts)
@@ -728,7 +728,7 @@ def evaluate_translations(det: Any, translations: Sequence[Translation], origina
     threshold; sentence ROC AUC of the mt classifier (translated sentences that differ from their
     originals against the originals); and how many one-to-three-sentence excerpts of each kind
     are called ``mt``."""
-    from .model import sigmoid
+    from ..verdict.model import sigmoid
 
     thr = det.mt_threshold_ if det.mt_threshold_ is not None else 0.5
     groups: Dict[str, List[Translation]] = {}
@@ -781,7 +781,7 @@ def flag_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequence[Op
     """Flags against the simulated substitutions: precision (flags that cover a substitution),
     recall (substitutions under a flag), how often the top suggestion is the original wording,
     and false flags per 10,000 words of clean pages; overall and per rule family."""
-    from .text import count_words, normalize
+    from ..text.words import count_words, normalize
 
     stats: Dict[str, Dict[str, int]] = {}
     covered = total = clean_false = clean_words = 0
@@ -827,8 +827,8 @@ def restoration_metrics(texts: Sequence[str], reports: Sequence[Any], spun: Sequ
     """What ``restore`` does to simulated pages: the share of substituted words it brings back to
     the exact original, the share of its changes that are right, and changes per 10,000 words of
     clean pages. ``heldout(original)`` splits the figures by the substitution's original."""
-    from .restore import plan_changes
-    from .text import count_words, normalize
+    from ..decoding.changes import plan_changes
+    from ..text.words import count_words, normalize
 
     def new() -> Dict[str, int]:
         return {"substitutions": 0, "restored": 0, "changes": 0, "right": 0}

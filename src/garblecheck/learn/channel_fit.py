@@ -28,9 +28,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from .channel import MEAN_SWAP_SHARE, OPTION_FEATURES, Channel, ChannelWeights, default_channel_dir
-from .decode import FLAG_MIN, decode, option_table
-from .lm import LanguageModel
+from ..decoding.channel import MEAN_SWAP_SHARE, OPTION_FEATURES, Channel, ChannelWeights, default_channel_dir
+from ..decoding.decode import FLAG_MIN, decode, option_table
+from ..evidence.lm import LanguageModel
 
 __all__ = ["RealSpins", "Window", "measure", "fit_weights", "fit_rate_backoff", "window_words"]
 
@@ -137,7 +137,7 @@ class RealSpins:
 
 
 def _rows_of(path: Path) -> List[List[str]]:
-    from .channel import _rows
+    from ..decoding.channel import _rows
 
     return _rows(path) if path.exists() else []
 
@@ -284,7 +284,7 @@ def fit_rate_backoff(lm: LanguageModel, rates: Dict[str, Tuple[float, float]], r
     spinners replaced the word): the rate of a word the real pages did not see."""
     from scipy.optimize import minimize
 
-    from .synth import STOPWORDS
+    from ..text.wordlists import STOPWORDS
 
     words = sorted(rates)
     seen = np.array([rates[w][0] for w in words])
