@@ -163,11 +163,13 @@ def _one_word(w: Window) -> bool:
     return " " not in w.word and (w.original is None or " " not in w.original)
 
 
-def _examples(lm: LanguageModel, channel: Channel, windows: Sequence[Window], spins: RealSpins) -> _Examples:
-    """The decoder's options for the middle word of every window (one sentence each)."""
+def _decoder_input(windows: Sequence[Window]) -> Tuple[List[str], np.ndarray, np.ndarray, np.ndarray, List[int]]:
+    """The windows as the decoder reads a batch: words, sentence numbers, context-only marks and
+    each word's window (:func:`window_words`), and where each window's middle word is."""
     words: List[str] = []
     sentence: List[int] = []
     skip: List[bool] = []
+    doc: List[int] = []
     at: List[int] = []
     for k, w in enumerate(windows):
         ws, ss, cs = window_words(w.before, w.word, w.after)
@@ -175,7 +177,14 @@ def _examples(lm: LanguageModel, channel: Channel, windows: Sequence[Window], sp
         words += ws
         sentence += [2 * k + s for s in ss]
         skip += cs
-    table = option_table(lm, channel, words, np.array(sentence), np.array(skip))
+        doc += [k] * len(ws)
+    return words, np.array(sentence, dtype=np.int64), np.array(skip, dtype=bool), np.array(doc, dtype=np.int64), at
+
+
+def _examples(lm: LanguageModel, channel: Channel, windows: Sequence[Window], spins: RealSpins) -> _Examples:
+    """The decoder's options for the middle word of every window (one sentence each)."""
+    words, sentence, skip, _, at = _decoder_input(windows)
+    table = option_table(lm, channel, words, sentence, skip)
     F = len(OPTION_FEATURES)
     if table is None:
         return _Examples(np.zeros((0, F)), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64),
@@ -313,20 +322,8 @@ def measure(lm: LanguageModel, channel: Channel, spins: RealSpins, pages: Sequen
     keep = set(pages)
     windows = [w for w in [*spins.swaps, *spins.kept] if w.page in keep and _one_word(w)]
     ex = _examples(lm, channel, windows, spins)
-    words: List[str] = []
-    sentence: List[int] = []
-    skip: List[bool] = []
-    doc: List[int] = []
-    at: List[int] = []
-    for k, w in enumerate(windows):
-        ws, ss, cs = window_words(w.before, w.word, w.after)
-        at.append(len(words) + cs.index(False))
-        words += ws
-        sentence += [2 * k + s for s in ss]
-        skip += cs
-        doc += [k] * len(ws)
-    decisions, _ = decode(lm, channel, words, np.array(sentence), np.array(skip), rho=ex.intensity,
-                          doc=np.array(doc), cache={})
+    words, sentence, skip, doc, at = _decoder_input(windows)
+    decisions, _ = decode(lm, channel, words, sentence, skip, rho=ex.intensity, doc=doc, cache={})
     by_word = {d.word: d for d in decisions}
     # the ranking among the originals offered, from the same weights at the page's intensity
     X = _design(ex, channel.weights)

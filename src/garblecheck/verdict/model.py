@@ -210,6 +210,16 @@ def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
                 np.lib.format.write_array(fh, np.ascontiguousarray(arrays[name]), allow_pickle=False)
 
 
+def _at_fpr(scores: Optional[np.ndarray], fpr: float, cap: float, missing: str) -> float:
+    """Just above the sorted clean ``scores`` at their ``1 - fpr`` quantile, between 0.5 and ``cap``."""
+    if scores is None or not len(scores):
+        raise ModelError(f"this model keeps no {missing}")
+    if not 0.0 <= fpr < 1.0:
+        raise ValueError(f"fpr must be in [0, 1), got {fpr}")
+    k = min(len(scores) - 1, int(np.floor(len(scores) * (1 - fpr))))
+    return float(min(cap, max(0.5, scores[k] + 1e-6)))
+
+
 @dataclass
 class SpinModel:
     """Sentence classifier weights plus the document stacker."""
@@ -251,24 +261,12 @@ class SpinModel:
     def threshold_for_fpr(self, fpr: float) -> float:
         """The score threshold that about ``fpr`` of the clean calibration pages reach: just above
         the clean score at the ``1 - fpr`` quantile (at least 0.5, at most 0.99)."""
-        if self.clean_scores is None or not len(self.clean_scores):
-            raise ModelError("this model keeps no clean calibration scores: retrain it to set a threshold by FPR")
-        if not 0.0 <= fpr < 1.0:
-            raise ValueError(f"fpr must be in [0, 1), got {fpr}")
-        scores = self.clean_scores
-        k = min(len(scores) - 1, int(np.floor(len(scores) * (1 - fpr))))
-        return float(min(0.99, max(0.5, scores[k] + 1e-6)))
+        return _at_fpr(self.clean_scores, fpr, 0.99, "clean calibration scores: retrain it to set a threshold by FPR")
 
     def mt_threshold_for_fpr(self, fpr: float) -> float:
         """The mt threshold that about ``fpr`` of the clean calibration pages (of 100 words or
-        more) reach, as :meth:`threshold_for_fpr` for the spin score."""
-        if self.mt_clean_scores is None or not len(self.mt_clean_scores):
-            raise ModelError("this model keeps no clean mt calibration scores: retrain it to set the mt threshold by FPR")
-        if not 0.0 <= fpr < 1.0:
-            raise ValueError(f"an mt fpr must be in [0, 1), got {fpr}")
-        scores = self.mt_clean_scores
-        k = min(len(scores) - 1, int(np.floor(len(scores) * (1 - fpr))))
-        return float(min(0.999, max(0.5, scores[k] + 1e-6)))
+        more) reach, as :meth:`threshold_for_fpr` for the spin score (at most 0.999)."""
+        return _at_fpr(self.mt_clean_scores, fpr, 0.999, "clean mt calibration scores: retrain it to set the mt threshold by FPR")
 
     @property
     def bits(self) -> int:
