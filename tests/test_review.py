@@ -128,3 +128,11 @@ def test_the_page_leads_with_the_worst_and_opens_the_first_that_needs_a_look():
     assert "3 of 65 documents need a look" in page
     assert page.count("<details open>") == 1 and page.index("<details open>") < page.index('<section id="doc-1"')
     assert render([("c.txt", "e", rec("clean", 0.01))] * 60).count("<details open>") == 0  # nothing to look at
+
+
+def test_the_page_shows_the_spinner_intensity_and_the_stage():
+    rec = {"score": 0.9, "mt_score": 0.1, "verdict": "garbled", "threshold": 0.7, "n_words": 3, "flags": [],
+           "intensity": 1.234, "stage": 2}
+    page = render([("a.txt", "Rain fell.", rec), ("b.txt", "Sun.", {**rec, "verdict": "clean", "intensity": 0.0, "stage": 1})])
+    assert "spinner intensity 1.23" in page and "spinner intensity 0.00" in page
+    assert page.count("cleared by the first stage") == 1

@@ -108,8 +108,11 @@ def _document(k: int, path: str, text: Optional[str], rec: Dict[str, Any], mt_th
     if verdict == "error":
         body = f"<p>error: {escape(str(rec.get('error', '')))}</p>"
     else:
+        rate = rec.get("intensity")
         body = (_bar("score", rec.get("score"), rec.get("threshold")) + _bar("mt_score", rec.get("mt_score"), mt_threshold)
-                + f"<p>{len(flags)} flags, {int(rec.get('n_words', 0))} words</p>")
+                + f"<p>{len(flags)} flags, {int(rec.get('n_words', 0))} words"
+                + ("" if rate is None else f"; spinner intensity {float(rate):.2f} (1: a typical real spun page, 0: untouched)")
+                + (", cleared by the first stage" if rec.get("stage") == 1 else "") + "</p>")
         if text is None:
             body += "<p><em>The text could not be read; the flags:</em></p><ul>" + "".join(
                 f"<li>{escape(str(f.get('text', '')))} ==&gt; {escape(str((f.get('suggestions') or [''])[0]))} "
