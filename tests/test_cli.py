@@ -278,3 +278,18 @@ def test_sigterm_stops_filter_like_ctrl_c_and_leaves_no_temporary_file(tmp_path:
     assert p.returncode == 128 + signal.SIGTERM, err
     assert b"stopped by signal" in err
     assert list(out.iterdir()) == []  # neither a temporary file nor a partial output
+
+
+def test_the_false_positive_rates_and_stages_are_options(files: Path):
+    import garblecheck
+
+    spun = str(files / "spun.txt")
+    base = json.loads(run("score", "--format", "jsonl", spun).stdout)
+    loose = json.loads(run("score", "--format", "jsonl", "--mt-fpr", "0.05", "--stage1-miss", "0.2", spun).stdout)
+    assert base["verdict"] == loose["verdict"] == "garbled" and base["stage"] == 2
+    det = garblecheck.Detector(mt_fpr=0.05)
+    assert det.mt_threshold_ <= garblecheck.default_detector().mt_threshold_
+    assert garblecheck.Detector(stage1_miss=0.2).stage1_bar_ >= garblecheck.default_detector().stage1_bar_
+    full = json.loads(run("score", "--format", "jsonl", "--full", str(files / "clean.txt")).stdout)
+    assert full["stage"] == 2 and full["mt_score"] is not None
+    assert run("score", "--mt-fpr", "1.5", spun).exit_code == 2
