@@ -368,17 +368,14 @@ class Detector:
             return None
         from .decoding.decode import page_rates
         from .text.io import batched_by_size
-        from .text.words import Words, key_table
+        from .text.words import Words
 
         ctx = model.context
         ids, doc = [], []
         first = 0
         for block in batched_by_size(sentences, BATCH_CHARS, len):
             words = Words(block)
-            if ctx._keys is None and len(words) > 2000:
-                ctx._keys = key_table(ctx.index)
-            found = words.ids(ctx.index, ctx._keys, 0)
-            lower = ~words.upper & (found > 0)
+            found, lower = ctx.lookup(words)
             ids.append(found[lower].astype(np.int32))
             doc.append((np.searchsorted(bounds, first + words.sentence[lower], side="right") - 1).astype(np.int32))
             first += len(block)
@@ -408,22 +405,20 @@ class Detector:
             fluency = sentence_fluency(self.get_lm(), lower, words.sentence, len(sentences), ctx.function_words())
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
+            w0, w1 = word_bounds[k], word_bounds[k + 1]
             if fluency is not None:
                 a.mt_logits = a.mt_logits + word_logits[lo:hi]
                 a.fluency = fluency[lo:hi]
             a.ctx_max = ctx_max[lo:hi]
-            a.ctx_evidence = words.evidence[word_bounds[k] : word_bounds[k + 1]]
-            w0, w1 = word_bounds[k], word_bounds[k + 1]
+            a.ctx_evidence = words.evidence[w0:w1]
             a.unknown_capitals = int((words.words.capital[w0:w1] & (words.lower[w0:w1] == 0)).sum())
             if model.flag_threshold is not None:
-                a.ctx_flags = self._context_flags(docs[k], a, words, int(bounds[k]), word_bounds[k], word_bounds[k + 1],
-                                                  model.flag_threshold)
-            a.ctx_flags += self._name_flags(docs[k], a, words, word_bounds[k], word_bounds[k + 1])
+                a.ctx_flags = self._context_flags(docs[k], a, words, int(lo), w0, w1, model.flag_threshold)
+            a.ctx_flags += self._name_flags(docs[k], a, words, w0, w1)
             if model.meaning is not None:
                 p0, p1 = pair_bounds[k], pair_bounds[k + 1]
-                a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1], word_bounds[k],
-                                                   word_bounds[k + 1])
-            a.words = (words, int(word_bounds[k]), int(word_bounds[k + 1]), int(bounds[k]))
+                a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1], w0, w1)
+            a.words = (words, int(w0), int(w1), int(lo))
 
     def _context_flags(self, text: str, a: "_Analysis", table: Any, first_sentence: int, lo: int, hi: int,
                        tau: float) -> List[Flag]:

@@ -274,6 +274,15 @@ class ContextModel:
         """Score every word of ``text``, sentence by sentence (see :meth:`table`)."""
         return self.table([text[s.start : s.end] for s in spans], [s.start for s in spans])
 
+    def lookup(self, words: Words) -> Tuple[np.ndarray, np.ndarray]:
+        """The vocabulary id of each of ``words`` in lower case (0 when unknown) and whether it
+        is found as written."""
+        if self._keys is None and len(words) > KEYS_AFTER:
+            self._keys = key_table(self.index)
+        ids = words.ids(self.index, self._keys, _UNK)
+        # the vocabulary is lower case: a word with a capital is found only in lower case
+        return ids, ~words.upper & (ids != _UNK)  # found as written (names never are)
+
     def table(self, sentences: Sequence[str], starts: Optional[Sequence[int]] = None, features: bool = True) -> WordTable:
         """Score every word of ``sentences``; neighbours never cross sentences, so the sentences
         of many texts can be scored in one call. ``starts`` place them in their text (for offsets).
@@ -287,11 +296,7 @@ class ContextModel:
                           np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n), words=words)
         if n == 0:
             return table
-        if self._keys is None and n > KEYS_AFTER:
-            self._keys = key_table(self.index)
-        table.lower = words.ids(self.index, self._keys, _UNK)
-        # the vocabulary is lower case: a word with a capital is found only in lower case
-        lower = ~words.upper & (table.lower != _UNK)  # found as written (names never are)
+        table.lower, lower = self.lookup(words)
         table.known = lower
         # other words count as unknown, except a sentence's first word ("The", "Officials")
         firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])[counts > 0] if n else np.zeros(0, np.int64)
