@@ -39,6 +39,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 import numpy as np
 
+from ..text.io import tsv_rows
 from ..text.wordlists import EDITORIAL, STOPWORDS
 
 __all__ = ["Channel", "ChannelStats", "ChannelWeights", "OPTION_FEATURES", "TIER_P", "default_channel_dir", "real_intensities"]
@@ -145,13 +146,7 @@ def real_intensities(directory: Optional[PathLike] = None) -> List[float]:
     """The intensities of the real spun pages (``real_intensities.tsv``: each page's share of
     swapped words over ``MEAN_SWAP_SHARE``), the spread a simulation draws from."""
     d = Path(directory) if directory is not None else default_channel_dir()
-    return [float(r[1]) / MEAN_SWAP_SHARE for r in _rows(d / "real_intensities.tsv")]
-
-
-def _rows(path: Path) -> List[List[str]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
-        return [line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#")]
+    return [float(r[1]) / MEAN_SWAP_SHARE for r in tsv_rows(d / "real_intensities.tsv")]
 
 
 class _SortedLines:
@@ -268,21 +263,21 @@ class Channel:
         d = Path(directory) if directory is not None else default_channel_dir()
         links: Union[Dict[bytes, bytes], Path] = {}
         tier0: Dict[str, Dict[str, int]] = {}
-        names = {r[0]: int(r[1]) for r in _rows(d / "names.tsv.gz")} if (d / "names.tsv.gz").exists() else {}
+        names = {r[0]: int(r[1]) for r in tsv_rows(d / "names.tsv.gz")} if (d / "names.tsv.gz").exists() else {}
         if thesaurus:
             links = d / "links.tsv.gz"
             if not links.exists():
                 raise FileNotFoundError(f"{links}: no such channel file")
-            for form, originals, *_ in _rows(d / "function_words.tsv"):
+            for form, originals, *_ in tsv_rows(d / "function_words.tsv"):
                 for o in originals.split("|"):
                     tier0.setdefault(form, {})[o] = 0
                     tier0.setdefault(o, {})[form] = 0
         if real is True:
-            rows: Iterable[Sequence[Any]] = [r for f in PAIR_FILES if (d / f).exists() for r in _rows(d / f)]
+            rows: Iterable[Sequence[Any]] = [r for f in PAIR_FILES if (d / f).exists() for r in tsv_rows(d / f)]
         elif real is False:
             rows = []
         elif isinstance(real, (str, Path)):
-            rows = _rows(Path(real))
+            rows = tsv_rows(Path(real))
         else:
             rows = real
         counts: Dict[str, Dict[str, float]] = {}
@@ -308,7 +303,7 @@ class Channel:
                 totals[o] = totals.get(o, 0.0) + share
         if rates is True:
             path = d / "real_rates.tsv"
-            rate_table = {r[0]: (float(r[1]), float(r[2])) for r in _rows(path)} if path.exists() else {}
+            rate_table = {r[0]: (float(r[1]), float(r[2])) for r in tsv_rows(path)} if path.exists() else {}
         else:
             rate_table = dict(rates) if rates else {}
         if keep_real is not None:

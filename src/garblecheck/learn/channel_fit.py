@@ -31,6 +31,7 @@ import numpy as np
 from ..decoding.channel import MEAN_SWAP_SHARE, OPTION_FEATURES, Channel, ChannelWeights, default_channel_dir
 from ..decoding.decode import FLAG_MIN, decode, option_table
 from ..evidence.lm import LanguageModel
+from ..text.io import tsv_rows
 
 __all__ = ["RealSpins", "Window", "measure", "fit_weights", "fit_rate_backoff", "window_words"]
 
@@ -132,14 +133,8 @@ class RealSpins:
         swaps and rates of ``pages`` only."""
         d = Path(directory) if directory is not None else default_channel_dir()
         pages = list(pages)
-        rows: List[Any] = [r for r in _rows_of(d / "real_pairs.tsv")] + self.pairs(pages)
+        rows: List[Any] = (tsv_rows(d / "real_pairs.tsv") if (d / "real_pairs.tsv").exists() else []) + self.pairs(pages)
         return Channel.load(d, real=rows, rates=self.rates(pages), weights=weights)
-
-
-def _rows_of(path: Path) -> List[List[str]]:
-    from ..decoding.channel import _rows
-
-    return _rows(path) if path.exists() else []
 
 
 @dataclass

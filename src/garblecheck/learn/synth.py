@@ -27,6 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ..decoding.changes import match_case
+from ..text.io import tsv_rows
 from ..text.wordlists import EDITORIAL, STOPWORDS
 from ..text.words import sentence_spans, tokenize
 
@@ -98,18 +99,14 @@ class Thesaurus:
         as it was seen, so a draw follows the counts. ``keep(original)`` selects originals. Pairs
         between articles, determiners and pronouns are editorial changes, not swaps, and are left out."""
         table: Dict[str, Candidates] = {}
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("#") or not line.strip():
+        for spun, original, count, *_ in tsv_rows(path):
+            spun = spun.lower()
+            for o in original.lower().split("|"):
+                if " " in spun or " " in o or spun == o or not spun.replace("'", "").isalpha() \
+                        or o in EDITORIAL or (keep is not None and not keep(o)):
                     continue
-                spun, original, count = line.rstrip("\n").split("\t")[:3]
-                spun = spun.lower()
-                for o in original.lower().split("|"):
-                    if " " in spun or " " in o or spun == o or not spun.replace("'", "").isalpha() \
-                            or o in EDITORIAL or (keep is not None and not keep(o)):
-                        continue
-                    rows = table.setdefault(o, [(o, ())])
-                    rows[0] = (o, rows[0][1] + (spun,) * max(1, round(float(count))))
+                rows = table.setdefault(o, [(o, ())])
+                rows[0] = (o, rows[0][1] + (spun,) * max(1, round(float(count))))
         return cls(table)
 
     def candidates(self, word: str, vocabulary: str = "all", seed: int = 0) -> List[Tuple[str, str]]:

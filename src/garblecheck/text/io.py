@@ -32,6 +32,7 @@ __all__ = [
     "batched",
     "sha256_file",
     "jsonl_records",
+    "tsv_rows",
     "DEFAULT_INCLUDE",
     "MAX_BYTES",
 ]
@@ -320,3 +321,12 @@ def jsonl_records(path: Path, warn: Callable[[str], None]) -> Iterable[Tuple[int
                 yield lineno, rec
     except (OSError, EOFError, zlib.error) as e:
         raise InputError(str(path), f"unreadable after line {lineno} ({e.__class__.__name__}: {e})") from None
+
+
+def tsv_rows(path: Union[str, Path]) -> List[List[str]]:
+    """The tab-separated fields of each line of a (gzipped when ``.gz``) UTF-8 table, skipping
+    blank lines and ``#`` comments."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        return [line.rstrip("\n").split("\t") for line in fh if line.strip() and not line.startswith("#")]
