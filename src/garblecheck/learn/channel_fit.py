@@ -228,7 +228,7 @@ def _concat(parts: Sequence[_Examples]) -> _Examples:
                      [w for p in parts for w in p.windows], [o for p in parts for o in p.options])
 
 
-def _design(ex: _Examples, weights: ChannelWeights) -> np.ndarray:
+def _design(ex: _Examples) -> np.ndarray:
     """The feature rows at each window's intensity (the rate columns filled in)."""
     sr = np.minimum(ex.intensity[ex.owner] * ex.rate, 0.98)
     X = ex.X.copy()
@@ -263,7 +263,7 @@ def fit_weights(lm: LanguageModel, spins: RealSpins, pages: Sequence[str], start
         windows = [w for w in [*spins.swaps, *spins.kept] if w.page in inside and _one_word(w)]
         parts.append(_examples(lm, channel, windows, spins))
     ex = _concat(parts)
-    X = _design(ex, start)
+    X = _design(ex)
     n = len(ex.target)
     ok = ex.target >= 0
     sizes = np.bincount(ex.owner, minlength=n)
@@ -321,7 +321,7 @@ def measure(lm: LanguageModel, channel: Channel, spins: RealSpins, pages: Sequen
     decisions, _ = decode(lm, channel, words, sentence, skip, rho=ex.intensity, doc=doc, cache={})
     by_word = {d.word: d for d in decisions}
     # the ranking among the originals offered, from the same weights at the page's intensity
-    X = _design(ex, channel.weights)
+    X = _design(ex)
     score = X @ channel.weights.vector()
     first_alt: Dict[int, int] = {}
     for row in np.flatnonzero(ex.col > 0).tolist():
