@@ -76,7 +76,6 @@ MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
 N_RATE_FEATURES = 3
 N_STACK_FEATURES = N_SPIN_FEATURES + 1  # the features of doc_features the first detector reads; the rate detector reads the rest
-N_DOC_FEATURES = N_STACK_FEATURES + N_RATE_FEATURES
 N_STAGE1_FEATURES = 5 + N_RATE_FEATURES + 2
 N_FLUENCY_FEATURES = 5
 N_MT_FEATURES = 7 + N_FLUENCY_FEATURES + 3
