@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -141,3 +142,47 @@ def test_two_rounds_of_changes_compose_into_one_on_the_original(text, data):
     composed = compose_changes(text, first, second)
     assert apply_changes(text, composed) == apply_changes(middle, second)
     assert all(text[c.start : c.end] == c.before for c in composed)
+
+
+_SPACES = [" ", "  ", "\t", "\n", "\n\n", "\u00a0", "\u2003", "\u3000", "\x85", "\x1c", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab Z'’-é.\0\t\n\u00a0\u3000\x85\x1c\u2009")), max_size=30), max_size=6),
+       st.data())
+def test_the_word_pass_counts_words_as_str_split_and_a_part_reads_as_its_own_pass(sentences, data):
+    """``Words.counts`` against ``str.split``; ``Words.take`` of some sentences against a word
+    pass of those sentences alone (same words, places, keys and counts)."""
+    from garblecheck.text.words import Words
+
+    words = Words(sentences)
+    assert words.counts.tolist() == [len(s.split()) for s in sentences]
+    keep = sorted(data.draw(st.sets(st.integers(0, max(len(sentences) - 1, 0)), max_size=len(sentences))))
+    part, alone = words.take(np.array(keep, dtype=np.int64)), Words([sentences[k] for k in keep])
+    starts = [100 * k for k in range(len(keep))]
+    assert part.n_sentences == alone.n_sentences == len(keep)
+    assert part[:] == alone[:] and part.offsets(range(len(part)), starts) == alone.offsets(range(len(alone)), starts)
+    for name in ("sentence", "capital", "upper", "key", "counts"):
+        assert getattr(part, name).tolist() == getattr(alone, name).tolist(), name
+
+
+LEXICON_ONLY = garblecheck.Detector(model=None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.sampled_from(_WORDS + _EXTRA), st.sampled_from(sorted(e.key for e in DET.lexicon)),
+                                    st.sampled_from(["tons2", "-tons", "é", "ab.Cd", "x" * 2100, "\0", "Final-12", "SAFETY FORCES"])),
+                          st.sampled_from(_SPACES)), max_size=60).map(lambda parts: "".join(w + s for w, s in parts)))
+def test_word_counts_and_lexicon_flags_from_the_word_pass_equal_a_scan_of_the_string(text):
+    """The engine counts words and finds lexicon keys on the word pass; a scan of the string
+    (``count_words``; every token of every sentence tried by the matcher) finds the same."""
+    from garblecheck.text.words import count_words, sentence_spans, tokenize
+
+    r = LEXICON_ONLY.check(text)
+    assert r.n_words == count_words(text)
+    lexicon = LEXICON_ONLY.lexicon
+    expected = []
+    for s in sentence_spans(text):
+        tokens = tokenize(text, s.start, s.end)
+        expected += [(tokens[m.first].start, tokens[m.last].end, m.entry.rule) for m in lexicon.match(text, tokens)]
+    assert [(f.start, f.end, f.rule) for f in r.flags] == expected

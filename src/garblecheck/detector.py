@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
@@ -14,7 +13,7 @@ from .evidence.lexicon import Lexicon
 from .verdict.model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid, stage1_features
 from .verdict.report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .decoding.changes import RESTORE_MIN_CONFIDENCE, Change, apply_changes, compose_changes, match_case, plan_changes
-from .text.words import LineIndex, Span, count_words, normalize, sentence_spans, tokenize
+from .text.words import LineIndex, Span, Token, Words, normalize, sentence_spans, tokenize
 
 __all__ = ["Detector"]
 
@@ -25,11 +24,14 @@ ModelSpec = Union[str, Path, SpinModel, None]
 class _Analysis:
     """What the engine found in one text before it is turned into a report."""
 
-    def __init__(self, spans: List[Span], flags: List[List[Flag]], n_words: int, lines: LineIndex) -> None:
+    def __init__(self, text: str, spans: List[Span], counts: np.ndarray) -> None:
+        self.text = text
         self.spans = spans
-        self.flags = flags
-        self.lines = lines  # of the text, shared by every kind of flag
-        self.n_words = n_words
+        self.counts = counts  # white-space separated words per sentence (the word pass)
+        # a word cut between two sentences ("began.The") is one word of the text
+        self.n_words = int(counts.sum()) - sum(a.end == b.start for a, b in zip(spans, spans[1:]))
+        self.lines = LineIndex(text)  # of the text, shared by every kind of flag
+        self.flags: List[List[Flag]] = [[] for _ in spans]  # the lexicon's, per sentence
         self.lex_score = 0.0
         self.logits: Any = None
         self.ctx_evidence: Any = None
@@ -47,27 +49,17 @@ class _Analysis:
     def features(self) -> Any:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words, self.rates)
 
+    def tokens(self, j: int) -> List[Token]:
+        """The tokens of sentence ``j`` (numbers, URLs, protection: what the lexicon's conditions
+        and the flags' guards read), for the few sentences a flag may fall in. Not kept: tokens
+        are large objects, and a sentence with both a key and a context flag is rare."""
+        return tokenize(self.text, self.spans[j].start, self.spans[j].end)
+
 
 NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so this is a suggestion only
 DECODE_MIN_SCORE = 0.5  # score decodes a page whose score reaches this (about 3% of clean calibration pages do)
 SPUN_NAME_CONFIDENCE = 0.9
 MT_MIN_WORDS = 100  # a shorter text is never called mt: its style says too little (its mt_score stands)
-_WORDS_BEFORE = 3  # a condition looks two words back; one more keeps the gap before them intact
-_NONSPACE = re.compile(r"\S+")
-
-
-def _window(text: str, span: Span, lo: int, hi: int, words_after: int) -> Tuple[int, int]:
-    """The part of a sentence around hits that start at ``lo..hi``: from ``_WORDS_BEFORE`` words
-    before the first to ``words_after`` words after the last start, cut at white space."""
-    head = list(_NONSPACE.finditer(text, max(span.start, lo - 64 * _WORDS_BEFORE), lo))
-    a = head[-_WORDS_BEFORE].start() if len(head) >= _WORDS_BEFORE and head[-_WORDS_BEFORE].start() > span.start else span.start
-    b = span.end
-    for k, m in enumerate(_NONSPACE.finditer(text, hi, span.end)):
-        if k + 1 == words_after:
-            b = m.end()
-            break
-    return a, b
-
 
 BATCH_CHARS = 1 << 20  # check_many analyses texts together up to this many characters
 DECODE_WORDS = 1 << 14  # the decoder takes at most about this many words at once
@@ -212,42 +204,19 @@ class Detector:
 
     # -- detection ---------------------------------------------------------------------------
 
-    def _find(self, text: str, spans: Sequence[Span], lines: LineIndex) -> List[List[Flag]]:
-        """The flags inside each sentence."""
-        starts = [s.start for s in spans]
-        hits = self.lexicon.candidate_starts(text)
-        windows: Dict[int, Tuple[int, int]] = {}  # sentence -> the part around its hits
-        for pos in hits:
-            k = bisect_right(starts, pos) - 1
-            lo, hi = windows.get(k, (pos, pos))
-            windows[k] = (min(lo, pos), max(hi, pos))
-        hit_set = set(hits)
-        words_after = self.lexicon.max_words + 3  # the longest key, two condition words, one spare
-        per_sentence: List[List[Flag]] = []
-        for k, span in enumerate(spans):
-            found: List[Flag] = []
-            if k in windows:
-                lo, hi = _window(text, span, *windows[k], words_after)
-                tokens = tokenize(text, lo, hi, opens_sentence=lo == span.start)
-                for m in self.lexicon.match(text, tokens, hit_set):
-                    start, end = tokens[m.first].start, tokens[m.last].end
-                    surface = text[start:end]
-                    line, col = lines.line_col(start)
-                    found.append(
-                        Flag(
-                            start=start,
-                            end=end,
-                            text=surface,
-                            suggestions=tuple(match_case(surface, o) for o in m.entry.originals),
-                            kind=m.entry.kind,
-                            confidence=m.entry.confidence,
-                            rule=m.entry.rule,
-                            line=line,
-                            col=col,
-                        )
-                    )
-            per_sentence.append(found)
-        return per_sentence
+    def _find(self, a: "_Analysis", j: int, starts: Set[int]) -> List[Flag]:
+        """The lexicon's flags in sentence ``j`` of a text, matched at the word pass's candidate
+        ``starts`` (:meth:`Lexicon.candidates`)."""
+        text, tokens = a.text, a.tokens(j)
+        found: List[Flag] = []
+        for m in self.lexicon.match(text, tokens, starts):
+            start, end = tokens[m.first].start, tokens[m.last].end
+            surface = text[start:end]
+            line, col = a.lines.line_col(start)
+            found.append(Flag(start=start, end=end, text=surface,
+                              suggestions=tuple(match_case(surface, o) for o in m.entry.originals),
+                              kind=m.entry.kind, confidence=m.entry.confidence, rule=m.entry.rule, line=line, col=col))
+        return found
 
     def check(self, text: str, decode: Optional[bool] = None) -> Report:
         """Score one text and list its flags. ``decode``: run the restorer's decoder (channel
@@ -330,19 +299,32 @@ class Detector:
     def _analyze(self, docs: Sequence[str], full: Optional[bool] = None) -> List["_Analysis"]:
         """Stage 1 for every text (sentences, lexicon, n-gram logits, page rate), then stage 2
         (context model, language model, evidence of meaning) for the texts stage 1 does not clear
-        (all of them with ``full``, which defaults to the detector's)."""
+        (all of them with ``full``, which defaults to the detector's).
+
+        The sentences of all texts are read by one word pass (:class:`garblecheck.text.words.Words`),
+        which gives the word counts, the lexicon's candidates, the page rate's words and stage 2's
+        word table; only the sentences where a lexicon key or a context flag may fall are read
+        again, as tokens (numbers, URLs and protection, which the flags' guards need)."""
         spans = [sentence_spans(t) for t in docs]
-        lines = [LineIndex(t) for t in docs]
-        out = [_Analysis(sp, self._find(t, sp, li), count_words(t), li) for t, sp, li in zip(docs, spans, lines)]
+        sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
+        bounds = np.cumsum([0] + [len(sp) for sp in spans])  # each text's first sentence
+        words = Words(sentences)
+        out = [_Analysis(t, sp, words.counts[bounds[k] : bounds[k + 1]]) for k, (t, sp) in enumerate(zip(docs, spans))]
+        cand = self.lexicon.candidates(words)
+        starts: Dict[int, Set[int]] = {}  # sentence of the batch -> where a key may start in its text
+        for j, (start, _) in zip(words.sentence[cand].tolist(), words.offsets(cand, [s.start for sp in spans for s in sp])):
+            starts.setdefault(j, set()).add(start)
+        for j, at in starts.items():
+            k = int(np.searchsorted(bounds, j, side="right")) - 1
+            out[k].flags[j - int(bounds[k])] = self._find(out[k], j - int(bounds[k]), at)
         for a in out:
             a.lex_score = density_score((f.confidence for fl in a.flags for f in fl), a.n_words)
         model = self.spin_model
         if model is None:
             return out
-        sentences = [t[s.start : s.end] for t, sp in zip(docs, spans) for s in sp]
         z, z_mt = model.sentence_logits_both(sentences)
-        bounds = np.cumsum([0] + [len(a.spans) for a in out])  # each text's first sentence
-        rates = self._page_rates(sentences, bounds)
+        looked_up = model.context.lookup(words) if model.context is not None else None
+        rates = self._page_rates(words, looked_up, bounds)
         full = self.full if full is None else full
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
@@ -353,43 +335,39 @@ class Detector:
             a.stage1 = model.stage1(stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits))
             a.stage = 2 if full or a.stage1 >= self.stage1_bar_ else 1
         go = [k for k, a in enumerate(out) if a.stage == 2]
-        if go and model.context is not None:
-            self._stage2([docs[k] for k in go], [out[k] for k in go])
+        if len(go) == len(out) and looked_up is not None:
+            self._stage2(out, words, looked_up)
+        elif go and looked_up is not None:
+            mine = np.concatenate([np.arange(bounds[k], bounds[k + 1]) for k in go])
+            keep = np.zeros(len(sentences), dtype=bool)
+            keep[mine] = True
+            w = keep[words.sentence]
+            self._stage2([out[k] for k in go], words.take(mine), (looked_up[0][w], looked_up[1][w]))
         for a in out:
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out
 
-    def _page_rates(self, sentences: Sequence[str], bounds: np.ndarray) -> Optional[np.ndarray]:
+    def _page_rates(self, words: Words, looked_up: Optional[Tuple[np.ndarray, np.ndarray]],
+                    bounds: np.ndarray) -> Optional[np.ndarray]:
         """:func:`garblecheck.decoding.decode.page_rates` of each text (sentences ``bounds[k]:bounds[k+1]``
-        of text ``k``), from a word pass over blocks of sentences (bounded memory); None without
-        a context model or a channel."""
-        model = self.spin_model
-        if model is None or model.context is None or self.channel is None:
+        of ``words``, whose vocabulary ids are ``looked_up``); None without a context model or a channel."""
+        if looked_up is None or self.channel is None:
             return None
         from .decoding.decode import page_rates
-        from .text.io import batched_by_size
-        from .text.words import Words
 
-        ctx = model.context
-        ids, doc = [], []
-        first = 0
-        for block in batched_by_size(sentences, BATCH_CHARS, len):
-            words = Words(block)
-            found, lower = ctx.lookup(words)
-            ids.append(found[lower].astype(np.int32))
-            doc.append((np.searchsorted(bounds, first + words.sentence[lower], side="right") - 1).astype(np.int32))
-            first += len(block)
-        return page_rates(self.get_lm(), self.get_channel(), np.concatenate(ids) if ids else np.zeros(0, np.int64),
-                          np.concatenate(doc) if doc else np.zeros(0, np.int64), len(bounds) - 1, self._options)
+        found, lower = looked_up
+        ids = found[lower].astype(np.int32)
+        doc = (np.searchsorted(bounds, words.sentence[lower], side="right") - 1).astype(np.int32)
+        return page_rates(self.get_lm(), self.get_channel(), ids, doc, len(bounds) - 1, self._options)
 
-    def _stage2(self, docs: Sequence[str], out: Sequence["_Analysis"]) -> None:
-        """The context model, the language model's fluency and the evidence of meaning for
-        ``docs`` (their analyses ``out``, stage 1 done), in one pass over their sentences."""
+    def _stage2(self, out: Sequence["_Analysis"], words: Words, looked_up: Tuple[np.ndarray, np.ndarray]) -> None:
+        """The context model, the language model's fluency and the evidence of meaning for the
+        texts of ``out`` (stage 1 done), whose sentences' word pass is ``words`` (ids ``looked_up``)."""
         model = self.spin_model
         ctx = model.context  # type: ignore[union-attr]
-        sentences = [t[s.start : s.end] for t, a in zip(docs, out) for s in a.spans]
         bounds = np.cumsum([0] + [len(a.spans) for a in out])
-        words = ctx.table(sentences, [s.start for a in out for s in a.spans], features=False)
+        n_sentences = int(bounds[-1])
+        words = ctx.table(words, [s.start for a in out for s in a.spans], features=False, looked_up=looked_up)
         ctx_max = words.sentence_max()
         word_bounds = np.searchsorted(words.sentence, bounds)
         if model.meaning is not None:  # unexpected pairs of all texts at once
@@ -401,8 +379,8 @@ class Detector:
             from .evidence.lm import sentence_fluency
 
             lower = words.lower
-            word_logits = model.mt_word_logits(lower, words.sentence, len(sentences))
-            fluency = sentence_fluency(self.get_lm(), lower, words.sentence, len(sentences), ctx.function_words())
+            word_logits = model.mt_word_logits(lower, words.sentence, n_sentences)
+            fluency = sentence_fluency(self.get_lm(), lower, words.sentence, n_sentences, ctx.function_words())
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
             w0, w1 = word_bounds[k], word_bounds[k + 1]
@@ -413,11 +391,11 @@ class Detector:
             a.ctx_evidence = words.evidence[w0:w1]
             a.unknown_capitals = int((words.words.capital[w0:w1] & (words.lower[w0:w1] == 0)).sum())
             if model.flag_threshold is not None:
-                a.ctx_flags = self._context_flags(docs[k], a, words, int(lo), w0, w1, model.flag_threshold)
-            a.ctx_flags += self._name_flags(docs[k], a, words, w0, w1)
+                a.ctx_flags = self._context_flags(a.text, a, words, int(lo), w0, w1, model.flag_threshold)
+            a.ctx_flags += self._name_flags(a.text, a, words, w0, w1)
             if model.meaning is not None:
                 p0, p1 = pair_bounds[k], pair_bounds[k + 1]
-                a.ctx_flags += self._meaning_flags(docs[k], a, words, pairs[p0:p1], expected[p0:p1], w0, w1)
+                a.ctx_flags += self._meaning_flags(a.text, a, words, pairs[p0:p1], expected[p0:p1], w0, w1)
             a.words = (words, int(w0), int(w1), int(lo))
 
     def _context_flags(self, text: str, a: "_Analysis", table: Any, first_sentence: int, lo: int, hi: int,
@@ -436,9 +414,8 @@ class Detector:
         runs: List[List[int]] = []
         for k, (start, end) in where.items():
             j = int(table.sentence[k]) - first_sentence
-            span = a.spans[j]
             if j not in tokens:
-                tokens[j] = {t.start: t for t in tokenize(text, span.start, span.end)}
+                tokens[j] = {t.start: t for t in a.tokens(j)}
             tok = tokens[j].get(start)
             if tok is None or tok.end != end or tok.protected or tok.kind != "word" \
                     or _overlaps(start, end, a.flags[j]):
@@ -637,10 +614,8 @@ class Detector:
         if self.channel is not None and a.stage == 2:  # a page stage 1 clears has no spun name to repair
             found += self._name_flags_spun(text, a, found)
         all_flags = tuple(sorted(found, key=lambda f: (f.start, f.end)))
-        lex_sentence = [
-            density_score((f.confidence for f in fl), count_words(text, s.start, s.end)) if fl else 0.0
-            for s, fl in zip(a.spans, a.flags)
-        ]
+        lex_sentence = [density_score((f.confidence for f in fl), n) if fl else 0.0
+                        for n, fl in zip(a.counts.tolist(), a.flags)]
         score, spin_score = scores
         mt_score: Optional[float] = None
         model = self.spin_model

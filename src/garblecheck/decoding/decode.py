@@ -677,6 +677,9 @@ def _pool(lm: LanguageModel, channel: Channel, cache: Dict[str, Any]) -> "_Pool"
 PAGE_RATE_GRID = np.geomspace(0.01, 2.0, 24)  # the intensities page_rates chooses from
 
 
+PAGE_RATE_BLOCK = 1 << 18  # words; a batch of 1 MiB of text is one block
+
+
 def page_rates(lm: LanguageModel, channel: Channel, ids: np.ndarray, doc: np.ndarray, D: int,
                cache: Dict[str, Any]) -> np.ndarray:
     """The channel's own estimate of each document's intensity, without the language model: for
@@ -685,18 +688,23 @@ def page_rates(lm: LanguageModel, channel: Channel, ids: np.ndarray, doc: np.nda
     (``a_w = sum_o r_o P(w | o, replaced) P(o) / P(w)``, over the word's options). Returns one row
     per document: the intensity ``s`` of the largest likelihood ratio against an untouched page,
     that log-ratio per word, and the number of words it rests on. Cheap: a gather per word and a
-    small grid (``PAGE_RATE_GRID``); words whose rate is small enter through ``log(1 - s r) ~ -s r``."""
+    small grid (``PAGE_RATE_GRID``); words whose rate is small enter through ``log(1 - s r) ~ -s r``.
+    Words are taken ``PAGE_RATE_BLOCK`` at a time (bounded memory)."""
     pool = _pool(lm, channel, cache)
-    r, a = pool.vocab_rates(np.asarray(ids, dtype=np.int64))
     grid = PAGE_RATE_GRID
-    exact = (a > 0) | (r > 0.05)
     llr = np.zeros((D, len(grid)))
-    small = np.bincount(doc[~exact], weights=r[~exact], minlength=D)
-    llr -= small[:, None] * grid[None, :]
-    de, re_, ae = doc[exact], r[exact], a[exact]
-    for g, s in enumerate(grid):
-        llr[:, g] += np.bincount(de, weights=np.log(np.maximum(1.0 - np.minimum(s * re_, MAX_SR) + s * ae, 1e-12)),
-                                 minlength=D)
+    for i in range(0, len(ids), PAGE_RATE_BLOCK):
+        d = doc[i : i + PAGE_RATE_BLOCK]
+        r, a = pool.vocab_rates(np.asarray(ids[i : i + PAGE_RATE_BLOCK], dtype=np.int64))
+        exact = (a > 0) | (r > 0.05)
+        part = np.zeros((D, len(grid)))
+        small = np.bincount(d[~exact], weights=r[~exact], minlength=D)
+        part -= small[:, None] * grid[None, :]
+        de, re_, ae = d[exact], r[exact], a[exact]
+        for g, s in enumerate(grid):
+            part[:, g] += np.bincount(de, weights=np.log(np.maximum(1.0 - np.minimum(s * re_, MAX_SR) + s * ae, 1e-12)),
+                                      minlength=D)
+        llr += part
     n = np.bincount(doc, minlength=D).astype(np.float64)
     best = llr.argmax(axis=1)
     top = llr[np.arange(D), best]

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from itertools import repeat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -283,20 +283,22 @@ class ContextModel:
         # the vocabulary is lower case: a word with a capital is found only in lower case
         return ids, ~words.upper & (ids != _UNK)  # found as written (names never are)
 
-    def table(self, sentences: Sequence[str], starts: Optional[Sequence[int]] = None, features: bool = True) -> WordTable:
-        """Score every word of ``sentences``; neighbours never cross sentences, so the sentences
-        of many texts can be scored in one call. ``starts`` place them in their text (for offsets).
-        Without ``features`` the table keeps the evidence but not the token scorer's inputs."""
-        words = Words(sentences)
-        sentence, n = words.sentence, len(words)
-        counts = np.bincount(sentence, minlength=len(sentences))
+    def table(self, sentences: Union[Sequence[str], Words], starts: Optional[Sequence[int]] = None, features: bool = True,
+              looked_up: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> WordTable:
+        """Score every word of ``sentences`` (or of their word pass); neighbours never cross
+        sentences, so the sentences of many texts can be scored in one call. ``starts`` place them
+        in their text (for offsets). Without ``features`` the table keeps the evidence but not the
+        token scorer's inputs. ``looked_up``: :meth:`lookup` of the words, if already made."""
+        words = sentences if isinstance(sentences, Words) else Words(sentences)
+        sentence, n, n_sentences = words.sentence, len(words), words.n_sentences
+        counts = np.bincount(sentence, minlength=n_sentences)
         best = np.full(n, -1, dtype=np.int64)
-        at = np.zeros(len(sentences), dtype=np.int64) if starts is None else np.asarray(starts, dtype=np.int64)
-        table = WordTable(len(sentences), at, sentence,
+        at = np.zeros(n_sentences, dtype=np.int64) if starts is None else np.asarray(starts, dtype=np.int64)
+        table = WordTable(n_sentences, at, sentence,
                           np.zeros(0, dtype=np.int64), np.zeros((0, len(TOKEN_FEATURES))), best, np.zeros(n), words=words)
         if n == 0:
             return table
-        table.lower, lower = self.lookup(words)
+        table.lower, lower = self.lookup(words) if looked_up is None else looked_up
         table.known = lower
         # other words count as unknown, except a sentence's first word ("The", "Officials")
         firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])[counts > 0] if n else np.zeros(0, np.int64)

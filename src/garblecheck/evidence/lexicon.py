@@ -13,9 +13,11 @@ import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Container, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from ..text.words import Token, normalize, tokenize
+import numpy as np
+
+from ..text.words import WORDS_RE, Token, Words, key_table, normalize, tokenize
 
 __all__ = ["Entry", "Condition", "Lexicon", "LexiconError", "Match", "hygiene_problems", "default_lexicon_dir", "mine_pairs",
            "format_entries"]
@@ -197,8 +199,22 @@ class Lexicon:
             self._index.setdefault(e.words[0], []).append(e)
         for lst in self._index.values():
             lst.sort(key=lambda e: -len(e.words))
-        self._prefilter = _phrase_regex(e.key for lst in self._index.values() for e in lst)
-        self.max_words = max((len(e.words) for lst in self._index.values() for e in lst), default=0)
+        # each key as the word pass reads it, for :meth:`candidates`: the ids of its words
+        # (``WORDS_RE``) and the normalised text between them (" ", or " 12 " around a number)
+        self._word_ids: Dict[str, int] = {}
+        spelt = []
+        for lst in self._index.values():
+            for e in lst:
+                found = list(WORDS_RE.finditer(e.key))
+                if found:
+                    ids = tuple(self._word_ids.setdefault(m.group(), len(self._word_ids)) for m in found)
+                    spelt.append((ids, tuple(e.key[a.end() : b.start()].strip() for a, b in zip(found, found[1:]))))
+        # a key of more words than a 62-bit code holds is found by its first ones
+        self._longest = max(1, int(62 // np.log2(len(self._word_ids) + 1))) if self._word_ids else 0
+        self._phrases: Dict[Tuple[int, ...], set] = {}
+        for ids, gaps in spelt:
+            self._phrases.setdefault(ids[: self._longest], set()).add(gaps[: self._longest - 1])
+        self._word_keys: Optional[Tuple[Any, Any]] = None
 
     @classmethod
     def load(
@@ -225,18 +241,40 @@ class Lexicon:
     def get(self, key: str) -> Optional[Entry]:
         return self._by_key.get(normalize(key))
 
-    def candidate_starts(self, text: str) -> List[int]:
-        """Offsets where the words of some key appear (conditions and protection not yet checked)."""
-        if self._prefilter is None:
-            return []
-        low = text.lower()
-        if len(low) != len(text):  # a few characters lower-case to two; keep offsets exact
-            return [m.start() for m in re.finditer(self._prefilter.pattern, text, re.IGNORECASE)]
-        return [m.start() for m in self._prefilter.finditer(low)]
+    def candidates(self, words: Words) -> np.ndarray:
+        """The indices of ``words`` (the word pass of some sentences) where a key starts: its
+        words, read in lower case, one after another in one sentence, with white space between
+        them (or what the key has there, a number). Every match starts at one of them;
+        conditions and protection are checked by :meth:`match`."""
+        if not self._phrases:
+            return np.zeros(0, dtype=np.int64)
+        if self._word_keys is None:
+            self._word_keys = key_table(self._word_ids)
+        lid = words.ids(self._word_ids, self._word_keys, -1)
+        base = len(self._word_ids) + 1
+        code = lid + 1  # the words from each one on, in base ``base``; 0 past a sentence's end
+        hits = []
+        for n in range(1, max(map(len, self._phrases)) + 1):  # at most ``self._longest``
+            if n > 1:
+                m = max(len(lid) - n + 1, 0)  # words with n - 1 more after them
+                nxt = np.zeros(len(lid), dtype=np.int64)
+                nxt[:m] = np.where(words.sentence[n - 1 :] == words.sentence[:m], lid[n - 1 :] + 1, 0)
+                code = code * base + nxt
+            keys = [sum((w + 1) * base ** (n - 1 - i) for i, w in enumerate(ids)) for ids in self._phrases if len(ids) == n]
+            if keys:
+                at = np.flatnonzero(np.isin(code, keys))
+                hits += [k for k in at.tolist() if n == 1 or self._gaps(words, k, n) in self._phrases[tuple(lid[k : k + n].tolist())]]
+        return np.unique(np.array(hits, dtype=np.int64))
 
-    def match(self, text: str, tokens: Sequence[Token], starts: Optional[set] = None) -> List[Match]:
+    @staticmethod
+    def _gaps(words: Words, k: int, n: int) -> Tuple[str, ...]:
+        """The normalised text between words ``k .. k+n-1``."""
+        return tuple(normalize(words.joined[a:b]) for a, b in zip(words.end[k : k + n - 1].tolist(),
+                                                                   words.start[k + 1 : k + n].tolist()))
+
+    def match(self, text: str, tokens: Sequence[Token], starts: Optional[Container[int]] = None) -> List[Match]:
         """Longest matches, left to right, over one sentence's tokens (only at tokens that begin
-        at one of ``starts``, when given: see :meth:`candidate_starts`).
+        at one of ``starts``, when given: see :meth:`candidates`).
 
         A match never includes a protected token, except a number that the key spells out
         ("final 12 months"); the gaps between its tokens are white space only.
@@ -294,36 +332,6 @@ def _context(text: str, tokens: Sequence[Token], i: int, j: int) -> Dict[str, Op
         "next": nxt,
         "next2": tokens[j + 2] if nxt is not None and joined(j + 1, j + 2) else None,
     }
-
-
-_APOS_CLASS = "['’‘ʼ′`]"
-
-
-def _phrase_regex(keys: Iterable[str]) -> Optional["re.Pattern[str]"]:
-    """One regex that finds any key as whole words, built as a character trie so each position
-    costs a few comparisons however many keys there are; spaces in keys match any white space."""
-    trie: Dict[str, Any] = {}
-    for k in keys:
-        node = trie
-        for ch in k:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    if not trie:
-        return None
-
-    def emit(node: Dict[str, Any]) -> str:
-        alts = []
-        for ch in sorted(c for c in node if c):
-            piece = r"\s+" if ch == " " else _APOS_CLASS if ch == "'" else re.escape(ch)
-            alts.append(piece + emit(node[ch]))
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if "" in node:
-            body = f"(?:{body})?"
-        return body
-
-    return re.compile(rf"(?<![\w'’\-])(?:{emit(trie)})(?![\w\-]|['’]\w)")
 
 
 def hygiene_problems(entries: Sequence[Entry], lines: Optional[Sequence[str]] = None) -> List[str]:

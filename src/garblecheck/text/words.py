@@ -3,7 +3,9 @@
 Nothing here copies or normalises the input; every span is ``text[start:end]`` of the string
 the caller passed, so offsets survive CRLF, curly quotes, non-breaking spaces and the like.
 :class:`Words` finds the English words of many sentences at once in numpy, with their vocabulary
-ids, for the context model, the language model and the name checks.
+ids and each sentence's word count: the engine's one reading of a batch, for the word counts, the
+lexicon's candidates, the page rate, the context model, the language model and the name checks.
+:func:`tokenize` reads one sentence's tokens (numbers, URLs, protection) where a flag may fall.
 """
 
 from __future__ import annotations
@@ -207,12 +209,8 @@ def sentence_spans(text: str) -> List[Span]:
     return out
 
 
-def tokenize(text: str, start: int = 0, end: int | None = None, opens_sentence: bool = True) -> List[Token]:
-    """Tokens of one sentence ``text[start:end]`` with the protection flags filled in.
-
-    Pass ``opens_sentence=False`` for a window that starts inside a sentence (at white space), so
-    its first word is not taken for a sentence opener.
-    """
+def tokenize(text: str, start: int = 0, end: int | None = None) -> List[Token]:
+    """Tokens of one sentence ``text[start:end]`` with the protection flags filled in."""
     if end is None:
         end = len(text)
     raw = [(m.lastgroup or "word", m.start(), m.end()) for m in TOKEN_RE.finditer(text, start, end)]
@@ -229,7 +227,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None, opens_sentence: 
                     shouting = len(letters) >= 2 and sum(w.isupper() for w in letters) * 10 >= len(letters) * 6
                 protected = not shouting
             else:
-                protected = not ((idx == 0 and opens_sentence) or _opens(text[prev_end:a]))
+                protected = not (idx == 0 or _opens(text[prev_end:a]))
         toks.append(Token(a, b, s, s.lower().translate(_APOS_TABLE), kind, protected))
         prev_end = b
     return toks
@@ -272,16 +270,19 @@ class LineIndex:
 
 # -- the word pass --------------------------------------------------------------------------------
 # Words are ASCII letters joined by single apostrophes (' or ’) or hyphens (``WORDS_RE``). Each
-# character gets a 5-bit code (a-z: 1-26 in either case, apostrophe 27, hyphen 28, NUL 31, else 0;
-# 32 more for a capital, taken off once read), and a word of up to WORD_KEY_CHARS characters gets
-# an exact 60-bit key: its codes left-aligned in base 32. No code in a word is 0, so the key of a
-# shorter word never equals that of a longer one.
+# character gets a 5-bit code (a-z: 1-26 in either case, apostrophe 27, hyphen 28, white space 30,
+# NUL 31, else 0; 32 more for a capital, taken off once read), and a word of up to WORD_KEY_CHARS
+# characters gets an exact 60-bit key: its codes left-aligned in base 32. No code in a word is 0,
+# so the key of a shorter word never equals that of a longer one.
 WORD_KEY_CHARS = 12
+_SPACE = 30  # white space as ``str.split`` reads it
 _NUL = 31  # the code of NUL, which joins sentences
 _CODES = np.zeros(129, dtype=np.uint8)  # by code point (128: all beyond ASCII); 32 added for a capital
 for _c in range(26):
     _CODES[ord("a") + _c], _CODES[ord("A") + _c] = _c + 1, _c + 33
+_CODES[[c for c in range(128) if chr(c).isspace()]] = _SPACE
 _CODES[ord("'")], _CODES[ord("-")], _CODES[0] = 27, 28, _NUL
+_WIDE_SPACES = np.array([c for c in range(128, 0x3001) if chr(c).isspace()], dtype=np.uint32)  # all of them
 _KEY_BLOCK = 1 << 17  # words keyed at once (bounded temporaries)
 _CHAR_BLOCK = 1 << 20  # characters coded at once
 
@@ -298,6 +299,8 @@ def _classes(text: str) -> np.ndarray:
         block[:] = _CODES[np.minimum(c, 128)]
         if not ascii_:
             block[c == 0x2019] = 27
+            wide = np.flatnonzero(c > 0x84)
+            block[wide[np.isin(c[wide], _WIDE_SPACES)]] = _SPACE
     return out
 
 
@@ -308,17 +311,29 @@ class Words(Sequence[str]):
     ``sentence``: its sentence; ``sentence_start``: where each sentence starts in ``joined``;
     ``key``: the exact key of the word read in lower case, -1 for a word longer than
     ``WORD_KEY_CHARS``; ``upper``: does it hold an upper-case letter; ``capital``: does it start
-    with one. Indexing gives a word as a ``str`` (``’`` read as ``'``), made only when asked for.
+    with one; ``counts``: the white-space separated words of each sentence (``str.split``, what the
+    score formula counts). Indexing gives a word as a ``str`` (``’`` read as ``'``), made only
+    when asked for.
     """
 
     def __init__(self, sentences: Sequence[str]) -> None:
         joined = "\0".join(sentences)
-        if joined.count("\0") != max(len(sentences) - 1, 0):  # a NUL inside a sentence: a space there
+        nul_inside = joined.count("\0") != max(len(sentences) - 1, 0)
+        if nul_inside:  # a NUL inside a sentence: a space there
             joined = "\0".join(x.replace("\0", " ") for x in sentences)
         self.joined = joined
         code = _classes(joined)
         is_upper = code >= 32
         np.bitwise_and(code, 31, out=code)
+        seps = np.flatnonzero(code == _NUL)
+        if nul_inside:
+            self.counts = np.array([len(x.split()) for x in sentences], dtype=np.int64)
+        else:
+            blank = code >= _SPACE
+            opens = ~blank
+            opens[1:] &= blank[:-1]
+            self.counts = np.bincount(np.searchsorted(seps, np.flatnonzero(opens)), minlength=len(sentences))
+            del blank, opens
         letter = (code > 0) & (code < 27)
         word = letter.copy()  # letters, and a joiner between two letters
         word[1:-1] |= ((code[1:-1] == 27) | (code[1:-1] == 28)) & letter[:-2] & letter[2:]
@@ -326,7 +341,6 @@ class Words(Sequence[str]):
         del letter, word
         # (as int32: a batch's text is far shorter than 2**31 characters, and half the memory)
         self.start, self.end = edges[0::2].astype(np.int32), edges[1::2].astype(np.int32)
-        seps = np.flatnonzero(code == _NUL)
         self.sentence = np.searchsorted(seps, self.start).astype(np.int64)
         self.sentence_start = np.concatenate([[0], seps + 1]).astype(np.int64) if sentences else np.zeros(0, np.int64)
         self.capital = is_upper[self.start]
@@ -336,6 +350,25 @@ class Words(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self.start)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sentence_start)
+
+    def take(self, sentences: np.ndarray) -> "Words":
+        """The words of the given sentences (indices in order), numbered from 0 in that order; the
+        joined text is shared, not copied."""
+        sentences = np.asarray(sentences, dtype=np.int64)
+        keep = np.zeros(self.n_sentences, dtype=bool)
+        keep[sentences] = True
+        w = keep[self.sentence]
+        out = object.__new__(Words)
+        out.joined = self.joined
+        out.start, out.end = self.start[w], self.end[w]
+        out.sentence = (np.cumsum(keep) - 1)[self.sentence[w]]
+        out.sentence_start, out.counts = self.sentence_start[sentences], self.counts[sentences]
+        out.capital, out.upper, out.key = self.capital[w], self.upper[w], self.key[w]
+        return out
 
     @overload
     def __getitem__(self, k: int) -> str: ...
