@@ -110,3 +110,25 @@ def test_user_lexicon_overrides_and_ignore(tmp_path: Path):
     assert [m.entry.key for m in lex.match("a blue sky today", toks)] == ["blue sky"]
     only = Lexicon.load([user], default=False)
     assert len(only) == 2
+
+
+def test_keys_beyond_ascii_letters_are_found_from_the_word_pass(tmp_path: Path):
+    """A key may open with a letter the word pass does not read ("été"), hold one inside
+    ("naïve") or have none ("çà"): the engine finds each where a scan of every token finds it, in
+    any case, and nowhere else."""
+    from garblecheck import Detector
+    from garblecheck.text.words import sentence_spans
+
+    user = tmp_path / "mine.tsv"
+    user.write_text("été chaud\tsummer heat\tspin\nnaïve plan\tsimple plan\tspin\nçà va\tit goes\tmt\n"
+                    "l'été\tthe summer\tspin\n", encoding="utf-8")
+    det = Detector(model=None, lexicons=[user], default_lexicon=False)
+    text = ("The été chaud was long. Çà  va, he said. Naïve plan failed.\n"
+            "L’été ends. Été chaud? No: preété chaud, naïveplan and naïve, plan.")
+    got = [f.text for f in det.check(text).flags]
+    assert got == ["été chaud", "Çà  va", "Naïve plan", "L’été", "Été chaud"]
+    scan = []
+    for s in sentence_spans(text):
+        toks = tokenize(text, s.start, s.end)
+        scan += [text[toks[m.first].start : toks[m.last].end] for m in det.lexicon.match(text, toks)]
+    assert got == scan

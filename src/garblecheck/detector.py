@@ -310,10 +310,9 @@ class Detector:
         bounds = np.cumsum([0] + [len(sp) for sp in spans])  # each text's first sentence
         words = Words(sentences)
         out = [_Analysis(t, sp, words.counts[bounds[k] : bounds[k + 1]]) for k, (t, sp) in enumerate(zip(docs, spans))]
-        cand = self.lexicon.candidates(words)
         starts: Dict[int, Set[int]] = {}  # sentence of the batch -> where a key may start in its text
-        for j, (start, _) in zip(words.sentence[cand].tolist(), words.offsets(cand, [s.start for sp in spans for s in sp])):
-            starts.setdefault(j, set()).add(start)
+        for j, at in self.lexicon.candidates(words, [s.start for sp in spans for s in sp]):
+            starts.setdefault(j, set()).add(at)
         for j, at in starts.items():
             k = int(np.searchsorted(bounds, j, side="right")) - 1
             out[k].flags[j - int(bounds[k])] = self._find(out[k], j - int(bounds[k]), at)

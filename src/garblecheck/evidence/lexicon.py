@@ -200,20 +200,29 @@ class Lexicon:
         for lst in self._index.values():
             lst.sort(key=lambda e: -len(e.words))
         # each key as the word pass reads it, for :meth:`candidates`: the ids of its words
-        # (``WORDS_RE``) and the normalised text between them (" ", or " 12 " around a number)
+        # (``WORDS_RE``), what comes before the first in its first token ("é" of "été"), and the
+        # normalised text between them ("" for white space, "12" around a number); a key whose
+        # first token holds no such word is found by a regular expression
         self._word_ids: Dict[str, int] = {}
         spelt = []
+        unplaced = []
         for lst in self._index.values():
             for e in lst:
                 found = list(WORDS_RE.finditer(e.key))
-                if found:
-                    ids = tuple(self._word_ids.setdefault(m.group(), len(self._word_ids)) for m in found)
-                    spelt.append((ids, tuple(e.key[a.end() : b.start()].strip() for a, b in zip(found, found[1:]))))
+                if not found or " " in e.key[: found[0].start()]:
+                    unplaced.append(e.key)
+                    continue
+                ids = tuple(self._word_ids.setdefault(m.group(), len(self._word_ids)) for m in found)
+                gaps = tuple(e.key[x.end() : y.start()].strip() for x, y in zip(found, found[1:]))
+                spelt.append((ids, e.key[: found[0].start()], gaps))
         # a key of more words than a 62-bit code holds is found by its first ones
         self._longest = max(1, int(62 // np.log2(len(self._word_ids) + 1))) if self._word_ids else 0
         self._phrases: Dict[Tuple[int, ...], set] = {}
-        for ids, gaps in spelt:
-            self._phrases.setdefault(ids[: self._longest], set()).add(gaps[: self._longest - 1])
+        for ids, lead, gaps in spelt:
+            self._phrases.setdefault(ids[: self._longest], set()).add((lead, gaps[: self._longest - 1]))
+        self._unplaced = re.compile("|".join(
+            r"(?<![\w'’\-])" + r"\s+".join(re.escape(w).replace("'", "['’]") for w in k.split(" ")) for k in unplaced),
+            re.IGNORECASE) if unplaced else None
         self._word_keys: Optional[Tuple[Any, Any]] = None
 
     @classmethod
@@ -241,36 +250,44 @@ class Lexicon:
     def get(self, key: str) -> Optional[Entry]:
         return self._by_key.get(normalize(key))
 
-    def candidates(self, words: Words) -> np.ndarray:
-        """The indices of ``words`` (the word pass of some sentences) where a key starts: its
-        words, read in lower case, one after another in one sentence, with white space between
-        them (or what the key has there, a number). Every match starts at one of them;
+    def candidates(self, words: Words, starts: Sequence[int]) -> List[Tuple[int, int]]:
+        """Where a key may start in the sentences of ``words`` (their word pass), sentence ``j``
+        starting at ``starts[j]`` of its text: ``(sentence, offset)``, in order. A key is found by
+        its words, read in lower case, one after another in one sentence with white space between
+        them (or what the key has there, a number). Every match starts at one of these places;
         conditions and protection are checked by :meth:`match`."""
-        if not self._phrases:
-            return np.zeros(0, dtype=np.int64)
-        if self._word_keys is None:
-            self._word_keys = key_table(self._word_ids)
-        lid = words.ids(self._word_ids, self._word_keys, -1)
-        base = len(self._word_ids) + 1
-        code = lid + 1  # the words from each one on, in base ``base``; 0 past a sentence's end
-        hits = []
-        for n in range(1, max(map(len, self._phrases)) + 1):  # at most ``self._longest``
-            if n > 1:
-                m = max(len(lid) - n + 1, 0)  # words with n - 1 more after them
-                nxt = np.zeros(len(lid), dtype=np.int64)
-                nxt[:m] = np.where(words.sentence[n - 1 :] == words.sentence[:m], lid[n - 1 :] + 1, 0)
-                code = code * base + nxt
-            keys = [sum((w + 1) * base ** (n - 1 - i) for i, w in enumerate(ids)) for ids in self._phrases if len(ids) == n]
-            if keys:
-                at = np.flatnonzero(np.isin(code, keys))
-                hits += [k for k in at.tolist() if n == 1 or self._gaps(words, k, n) in self._phrases[tuple(lid[k : k + n].tolist())]]
-        return np.unique(np.array(hits, dtype=np.int64))
+        out = []
+        if self._phrases:
+            if self._word_keys is None:
+                self._word_keys = key_table(self._word_ids)
+            lid = words.ids(self._word_ids, self._word_keys, -1)
+            base = len(self._word_ids) + 1
+            code = lid + 1  # the words from each one on, in base ``base``; 0 past a sentence's end
+            for n in range(1, max(map(len, self._phrases)) + 1):  # at most ``self._longest``
+                if n > 1:
+                    m = max(len(lid) - n + 1, 0)  # words with n - 1 more after them
+                    nxt = np.zeros(len(lid), dtype=np.int64)
+                    nxt[:m] = np.where(words.sentence[n - 1 :] == words.sentence[:m], lid[n - 1 :] + 1, 0)
+                    code = code * base + nxt
+                keys = [sum((w + 1) * base ** (n - 1 - i) for i, w in enumerate(ids)) for ids in self._phrases if len(ids) == n]
+                for k in np.flatnonzero(np.isin(code, keys)).tolist() if keys else ():
+                    out += self._placed(words, k, n, self._phrases[tuple(lid[k : k + n].tolist())])
+        if self._unplaced is not None:
+            first = words.sentence_start
+            for m in self._unplaced.finditer(words.joined):
+                j = int(np.searchsorted(first, m.start(), side="right")) - 1
+                out.append((j, m.start() - int(first[j])))
+        return sorted({(j, at + starts[j]) for j, at in out})
 
     @staticmethod
-    def _gaps(words: Words, k: int, n: int) -> Tuple[str, ...]:
-        """The normalised text between words ``k .. k+n-1``."""
-        return tuple(normalize(words.joined[a:b]) for a, b in zip(words.end[k : k + n - 1].tolist(),
-                                                                   words.start[k + 1 : k + n].tolist()))
+    def _placed(words: Words, k: int, n: int, patterns: set) -> List[Tuple[int, int]]:
+        """``(sentence, offset in it)`` where a key whose words are ``k .. k+n-1`` of ``words``
+        starts, for each of its ``(lead, gaps)`` patterns that the text shows."""
+        joined, j = words.joined, int(words.sentence[k])
+        gaps = tuple(normalize(joined[a:b]) for a, b in zip(words.end[k : k + n - 1].tolist(), words.start[k + 1 : k + n].tolist()))
+        start, first = int(words.start[k]), int(words.sentence_start[j])
+        return [(j, start - len(lead) - first) for lead, want in patterns
+                if want == gaps and start - len(lead) >= first and normalize(joined[start - len(lead) : start]) == lead]
 
     def match(self, text: str, tokens: Sequence[Token], starts: Optional[Container[int]] = None) -> List[Match]:
         """Longest matches, left to right, over one sentence's tokens (only at tokens that begin
