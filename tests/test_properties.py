@@ -158,7 +158,8 @@ def test_the_word_pass_counts_words_as_str_split_and_a_part_reads_as_its_own_pas
     words = Words(sentences)
     assert words.counts.tolist() == [len(s.split()) for s in sentences]
     keep = sorted(data.draw(st.sets(st.integers(0, max(len(sentences) - 1, 0)), max_size=len(sentences))))
-    part, alone = words.take(np.array(keep, dtype=np.int64)), Words([sentences[k] for k in keep])
+    (part, w), alone = words.take(np.array(keep, dtype=np.int64)), Words([sentences[k] for k in keep])
+    assert words.start[w].tolist() == part.start.tolist()
     starts = [100 * k for k in range(len(keep))]
     assert part.n_sentences == alone.n_sentences == len(keep)
     assert part[:] == alone[:] and part.offsets(range(len(part)), starts) == alone.offsets(range(len(alone)), starts)

@@ -334,14 +334,9 @@ class Detector:
             a.stage1 = model.stage1(stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits))
             a.stage = 2 if full or a.stage1 >= self.stage1_bar_ else 1
         go = [k for k, a in enumerate(out) if a.stage == 2]
-        if len(go) == len(out) and looked_up is not None:
-            self._stage2(out, words, looked_up)
-        elif go and looked_up is not None:
-            mine = np.concatenate([np.arange(bounds[k], bounds[k + 1]) for k in go])
-            keep = np.zeros(len(sentences), dtype=bool)
-            keep[mine] = True
-            w = keep[words.sentence]
-            self._stage2([out[k] for k in go], words.take(mine), (looked_up[0][w], looked_up[1][w]))
+        if go and looked_up is not None:
+            part, w = words.take(np.concatenate([np.arange(bounds[k], bounds[k + 1]) for k in go]))
+            self._stage2([out[k] for k in go], part, (looked_up[0][w], looked_up[1][w]))
         for a in out:
             a.sentence_logits = model.combined_logits(a.logits, a.ctx_max)
         return out

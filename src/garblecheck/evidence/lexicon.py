@@ -216,10 +216,15 @@ class Lexicon:
                 gaps = tuple(e.key[x.end() : y.start()].strip() for x, y in zip(found, found[1:]))
                 spelt.append((ids, e.key[: found[0].start()], gaps))
         # a key of more words than a 62-bit code holds is found by its first ones
-        self._longest = max(1, int(62 // np.log2(len(self._word_ids) + 1))) if self._word_ids else 0
+        longest = max(1, int(62 // np.log2(len(self._word_ids) + 1))) if self._word_ids else 0
         self._phrases: Dict[Tuple[int, ...], set] = {}
         for ids, lead, gaps in spelt:
-            self._phrases.setdefault(ids[: self._longest], set()).add((lead, gaps[: self._longest - 1]))
+            self._phrases.setdefault(ids[:longest], set()).add((lead, gaps[: longest - 1]))
+        base = len(self._word_ids) + 1  # the code of n words: their ids + 1 in base ``base``
+        codes: Dict[int, List[int]] = {}
+        for ids in self._phrases:
+            codes.setdefault(len(ids), []).append(sum((w + 1) * base ** (len(ids) - 1 - i) for i, w in enumerate(ids)))
+        self._codes = {n: np.array(sorted(c), dtype=np.int64) for n, c in codes.items()}
         self._unplaced = re.compile("|".join(
             r"(?<![\w'’\-])" + r"\s+".join(re.escape(w).replace("'", "['’]") for w in k.split(" ")) for k in unplaced),
             re.IGNORECASE) if unplaced else None
@@ -262,16 +267,16 @@ class Lexicon:
                 self._word_keys = key_table(self._word_ids)
             lid = words.ids(self._word_ids, self._word_keys, -1)
             base = len(self._word_ids) + 1
-            code = lid + 1  # the words from each one on, in base ``base``; 0 past a sentence's end
-            for n in range(1, max(map(len, self._phrases)) + 1):  # at most ``self._longest``
+            code = lid + 1  # the words from each one on, as in ``_codes``; 0 past a sentence's end
+            for n in range(1, max(self._codes) + 1):
                 if n > 1:
                     m = max(len(lid) - n + 1, 0)  # words with n - 1 more after them
                     nxt = np.zeros(len(lid), dtype=np.int64)
                     nxt[:m] = np.where(words.sentence[n - 1 :] == words.sentence[:m], lid[n - 1 :] + 1, 0)
                     code = code * base + nxt
-                keys = [sum((w + 1) * base ** (n - 1 - i) for i, w in enumerate(ids)) for ids in self._phrases if len(ids) == n]
-                for k in np.flatnonzero(np.isin(code, keys)).tolist() if keys else ():
-                    out += self._placed(words, k, n, self._phrases[tuple(lid[k : k + n].tolist())])
+                if n in self._codes:
+                    for k in np.flatnonzero(np.isin(code, self._codes[n])).tolist():
+                        out += self._placed(words, k, n, self._phrases[tuple(lid[k : k + n].tolist())])
         if self._unplaced is not None:
             first = words.sentence_start
             for m in self._unplaced.finditer(words.joined):

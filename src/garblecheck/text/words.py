@@ -355,10 +355,13 @@ class Words(Sequence[str]):
     def n_sentences(self) -> int:
         return len(self.sentence_start)
 
-    def take(self, sentences: np.ndarray) -> "Words":
-        """The words of the given sentences (indices in order), numbered from 0 in that order; the
-        joined text is shared, not copied."""
+    def take(self, sentences: np.ndarray) -> Tuple["Words", Union[np.ndarray, slice]]:
+        """The words of the given sentences (indices in order), numbered from 0 in that order (the
+        joined text shared, not copied), and which of this pass's words they are (an index for
+        arrays that run along them). Taking every sentence gives this pass itself, copying nothing."""
         sentences = np.asarray(sentences, dtype=np.int64)
+        if np.array_equal(sentences, np.arange(self.n_sentences)):
+            return self, slice(None)
         keep = np.zeros(self.n_sentences, dtype=bool)
         keep[sentences] = True
         w = keep[self.sentence]
@@ -368,7 +371,7 @@ class Words(Sequence[str]):
         out.sentence = (np.cumsum(keep) - 1)[self.sentence[w]]
         out.sentence_start, out.counts = self.sentence_start[sentences], self.counts[sentences]
         out.capital, out.upper, out.key = self.capital[w], self.upper[w], self.key[w]
-        return out
+        return out, w
 
     @overload
     def __getitem__(self, k: int) -> str: ...
