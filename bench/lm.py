@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from garblecheck.evidence.context import sentence_words
+from garblecheck.text.words import sentence_words
 from garblecheck.evidence.lm import BOS, TrigramLM
 from garblecheck.verdict.model import SpinModel, default_model_dir
 from garblecheck.text.words import sentence_spans

@@ -9,7 +9,7 @@ import pytest
 
 from garblecheck import Detector
 from garblecheck.evidence.context import ContextModel
-from garblecheck.verdict.model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel
+from garblecheck.verdict.model import N_SPIN_FEATURES, SpinModel
 
 CLEAN = [
     "Security forces guarded the border. The security forces left at noon.",
@@ -25,7 +25,7 @@ REVERSE = {"safety": ["security"], "shut": ["close"], "officers": ["officials"],
 def det() -> Detector:
     context = ContextModel.build(CLEAN, REVERSE, min_count=1)  # no token scorer: evidence is the gain
     model = SpinModel(np.zeros(1 << 10, dtype=np.float32), 0.0, np.zeros(N_SPIN_FEATURES), 0.0,
-                      np.zeros(N_STACK_FEATURES), 0.0, context=context, flag_threshold=1.0)
+                      context=context, flag_threshold=1.0)
     return Detector(model=model, default_lexicon=False, channel=None)  # the context flags alone
 
 

@@ -178,3 +178,56 @@ def test_a_page_stage_one_clears_reads_no_further_unless_full():
     assert Detector(model=model, full=True).check(text).flags == full.flags
     model.stage1_bar = 0.0  # no page is cleared
     assert Detector(model=model).check(text).stage == 2
+
+
+def test_a_page_rate_without_support_cannot_call_a_page():
+    import numpy as np
+
+    from garblecheck.verdict.model import N_SPIN_FEATURES, doc_features
+
+    z = np.array([-3.0, -2.5])
+    alone = doc_features(z, 0.0, np.zeros(40), np.zeros(2), 40, rates=[0.8, 0.3, 40])
+    backed = doc_features(z, 0.4, np.zeros(40), np.zeros(2), 40, rates=[0.8, 0.3, 40], lexicon_sum=1.8)
+    assert alone[N_SPIN_FEATURES + 1] == 0 and alone[N_SPIN_FEATURES + 2] == 0  # intensity and ratio gated to 0
+    assert backed[N_SPIN_FEATURES + 1] == pytest.approx(0.8 * (1 - math.exp(-1.8)))
+    sure = doc_features(z, 0.0, np.r_[np.zeros(38), 0.9, 0.7], np.zeros(2), 40, rates=[0.8, 0.3, 40])
+    assert sure[N_SPIN_FEATURES + 1] == pytest.approx(0.8 * (1 - math.exp(-2)))  # two confident swaps
+
+
+def test_more_evidence_never_lowers_the_score(det):
+    from hypothesis import given, settings, strategies as st
+    import numpy as np
+
+    from garblecheck.verdict.model import VERDICT_EVIDENCE, doc_features
+
+    model = det.spin_model
+    assert model.verdict is not None and set(VERDICT_EVIDENCE) <= set(range(5, 13))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.floats(-6, 4), min_size=1, max_size=30), st.lists(st.floats(0, 1), max_size=60),
+           st.floats(0, 1.5), st.floats(-0.2, 0.4), st.integers(20, 2000), st.floats(0, 5), st.floats(0.1, 5))
+    def check(z, e, s, llr, n, lex, more):
+        e = np.array(e)
+        before = doc_features(np.array(z), density_score([lex], n), e, e[: len(z)], n, [s, llr, n], lex)
+        after = doc_features(np.array(z), density_score([lex + more], n), np.r_[e, 0.9], e[: len(z)], n, [s, llr, n],
+                             lex + more)
+        assert model.scores(after)[0] >= model.scores(before)[0] - 1e-3
+
+    check()
+
+
+def test_many_confident_flags_call_a_page_garbled_whatever_the_ngrams_say(det):
+    clean = ("The committee met on Tuesday to review the budget and the schedule for the coming year. "
+             "Members asked questions about the costs of the new building and the plans for the park. ") * 3
+    spun = clean.replace("review", "assessment").replace("coming year", "coming yr").replace("costs", "prices") + (
+        "Tons of residents mentioned the plan at the very least twice. Greater than half of them informed officers "
+        "the finish of the yr was close. Enterprise leaders from international locations agreed. ")
+    r = det.check(spun)
+    assert sum(f.kind == "spin" for f in r.flags) >= 8
+    assert r.verdict == "garbled"
+
+
+def test_evidence_of_meaning_is_never_read_inside_a_url(det):
+    text = ("The minister spoke in the city on Monday and said the talks would go on. See https://arab.news/4cukm "
+            "and www.arab.example for more.")
+    assert not [f for f in det.check(text).flags if "arab" in f.text]

@@ -34,7 +34,7 @@ def trained(tmp_path_factory) -> Path:
 def test_model_folder_contents_and_manifest(trained: Path):
     assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "lm.npz", "manifest.json", "meaning.npz", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
-    assert m["format"] == "garblecheck-model" and m["format_version"] == 4
+    assert m["format"] == "garblecheck-model" and m["format_version"] == 5
     assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3}
     assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
@@ -224,3 +224,42 @@ def test_a_verified_file_is_read_again_after_a_runtime_failure_but_not_a_third_t
     fails = 2
     with pytest.raises(M.ModelError, match=r"weights.npz is not a valid .npz \(SystemError: error return without"):
         M.SpinModel.load(M.default_model_dir())
+
+
+def test_every_domain_stays_within_the_false_positive_rate():
+    from garblecheck.verdict.model import default_model_dir
+
+    m = SpinModel.load(default_model_dir())
+    assert len(m.clean_by_domain) >= 4 and len(m.mt_clean_by_domain) >= 4
+    fpr = m.manifest["calibration"]["fpr"]
+    for scores in m.clean_by_domain.values():
+        assert np.mean(scores >= m.threshold) <= fpr or m.threshold == pytest.approx(0.99)  # or at its cap
+    for scores in m.mt_clean_by_domain.values():
+        assert np.mean(scores >= m.mt_threshold) <= m.manifest["training"]["config"]["mt_fpr"]
+    # one domain's pages alone set the bar when they need a higher one than the pooled pages
+    m.clean_by_domain = {**m.clean_by_domain, "strange": np.sort(np.r_[np.full(99, 0.1), 0.995])}
+    assert m.threshold_for_fpr(0.005) == pytest.approx(0.99)  # the cap
+
+
+def _corpus(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_training_refuses_research_only_records_and_leaves_out_the_reserved_split(tmp_path: Path):
+    from garblecheck.learn.corpora import in_reserved_split
+
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines()]
+    closed = _corpus(tmp_path / "closed.jsonl", [{**r, "license": "research-only (publisher's copyright)"} for r in rows[:5]])
+    r = run("train", "--clean", str(DATA), "--clean", str(closed), "--out", str(tmp_path / "m"))
+    assert r.exit_code == 2 and "closed.jsonl" in r.output and "research-only" in r.output
+    assert not (tmp_path / "m").exists()
+    # the reserved documents are those whose sha1(id) % 10 == 0; none of them is trained or calibrated on
+    reserved = [r_["id"] for r_ in rows if in_reserved_split(str(r_["id"]))]
+    assert reserved
+    manifest = json.loads((Path(__file__).parent / ".." / "trained" / "manifest.json").read_text())
+    assert manifest["training"]["documents"]["reserved_left_out"] > 0
+    from garblecheck.learn.train import read_corpus, record_id
+
+    docs, _ = read_corpus([str(DATA)])
+    assert sum(in_reserved_split(record_id(d)) for d in docs) == len(reserved)

@@ -346,7 +346,7 @@ def test_an_mt_corpus_with_nothing_to_train_on_is_refused(tmp_path: Path):
 def test_the_mt_threshold_is_reached_by_at_most_the_stated_share_of_clean_pages(scores, fpr):
     from garblecheck.verdict.model import SpinModel
 
-    m = SpinModel(np.zeros(4, dtype=np.float32), 0.0, np.zeros(10), 0.0, np.zeros(11), 0.0, mt_clean_scores=np.sort(scores))
+    m = SpinModel(np.zeros(4, dtype=np.float32), 0.0, np.zeros(10), 0.0, mt_clean_scores=np.sort(scores))
     t = m.mt_threshold_for_fpr(fpr)
     assert 0.5 <= t <= 0.999
     assert np.mean(np.array(scores) >= t) <= fpr + 1e-12

@@ -340,15 +340,22 @@ _mt_operations = click.option(
                    "gathered from: people's pronouns and titles, words always capitalised (repeatable).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Model folder to write.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-train-docs", type=click.IntRange(1), default=None, help="Cap on training documents.")
+@click.option("--max-train-docs", type=click.IntRange(1), default=None, help="Cap on training pages.")
+@click.option("--dump-calibration", type=click.Path(dir_okay=False), default=None,
+              help="Also write the calibration pages' verdict features and domains to this .npz, for study.")
 @_mt_operations
 def train(clean: Sequence[str], garbled: Sequence[str], mt_corpus: Sequence[str], mt_perturbations: Optional[bool],
-          knowledge: Sequence[str], out: str, seed: int, max_train_docs: Optional[int], mt_operations: Sequence[str]) -> None:
-    """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT."""
+          knowledge: Sequence[str], out: str, seed: int, max_train_docs: Optional[int], dump_calibration: Optional[str],
+          mt_operations: Sequence[str]) -> None:
+    """Train the n-gram classifier and document stacker; write weights.npz and manifest.json to OUT.
+
+    Records whose licence field says research-only or unknown are refused, and documents of the
+    reserved evaluation split (sha1(id) % 10 == 0) are left out."""
     from .text.io import InputError
     from .learn.train import TrainConfig, train as run_train
 
-    cfg = TrainConfig(seed=seed, mt_operations=tuple(mt_operations or MT_OPERATIONS), mt_perturb=mt_perturbations)
+    cfg = TrainConfig(seed=seed, mt_operations=tuple(mt_operations or MT_OPERATIONS), mt_perturb=mt_perturbations,
+                      dump_calibration=dump_calibration)
     if max_train_docs:
         cfg.max_train_docs = max_train_docs
     try:
@@ -405,7 +412,8 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
     import random
 
     from .learn.synth import PageNoise, Spinner, Thesaurus
-    from .learn.train import evaluate as run_eval, read_corpus, split_of
+    from .learn.corpora import in_reserved_split
+    from .learn.train import evaluate as run_eval, read_corpus, record_id, split_of
 
     det = _detector(**engine)
     docs, files = read_corpus(clean, warn=_err)
@@ -415,7 +423,8 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
     trained_on = {f["sha256"] for f in training.get("clean_files", [])}
     model_seed = int(training.get("seed", seed))
     fmap = {f["path"]: f["sha256"] for f in files}
-    docs = [d for d in docs if fmap.get(Path(d.source).name) not in trained_on or split_of(d.id, model_seed) == 0]
+    docs = [d for d in docs if fmap.get(Path(d.source).name) not in trained_on or split_of(d.id, model_seed) == 0
+            or in_reserved_split(record_id(d))]
     docs.sort(key=lambda d: d.id)
     if max_docs:
         docs = docs[:max_docs]
@@ -459,6 +468,11 @@ def evaluate(clean: Sequence[str], garbled: Sequence[str], simulate: str, mt_cor
     if "called_mt" in result:
         click.echo(f"called mt: {result['called_mt']['clean']} clean pages, {result['called_mt']['damaged']} damaged pages")
     click.echo(_metrics_line("result", result))
+    for name, m in result.get("by_domain", {}).items():
+        d, c = m["documents"], m["called"]
+        click.echo(f"  domain {name}: {d['n'] - d['positives']} clean, {d['positives']} damaged; recall {_fmt(d['recall'])} "
+                   f"FPR {_fmt(d['fpr'])} AUC {_fmt(d['roc_auc'])}; called garbled {c['garbled']['clean']} clean, "
+                   f"mt {c['mt']['clean']} clean")
     for level in ("documents", "sentences"):
         m = result.get(level)
         if m:

@@ -47,7 +47,8 @@ class _Analysis:
         self.unknown_capitals = 0  # capitalised words the vocabulary lacks (stage 2)
 
     def features(self) -> Any:
-        return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words, self.rates)
+        return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words, self.rates,
+                            sum(f.confidence for fl in self.flags for f in fl))
 
     def tokens(self, j: int) -> List[Token]:
         """The tokens of sentence ``j`` (numbers, URLs, protection: what the lexicon's conditions
@@ -59,6 +60,7 @@ class _Analysis:
 NAME_CONFIDENCE = 0.7  # a respelt name; restoration never rewrites names, so this is a suggestion only
 DECODE_MIN_SCORE = 0.5  # score decodes a page whose score reaches this (about 3% of clean calibration pages do)
 SPUN_NAME_CONFIDENCE = 0.9
+RESTORE_ROUNDS = 4  # restore reads its result again at most this often
 MT_MIN_WORDS = 100  # a shorter text is never called mt: its style says too little (its mt_score stands)
 
 BATCH_CHARS = 1 << 20  # check_many analyses texts together up to this many characters
@@ -83,6 +85,14 @@ def _pieces(d: int, a: "_Analysis", size: int) -> List[Tuple[int, int, int, int,
     j = np.r_[0, cuts, n].tolist()
     w = (lo + np.r_[before[j[:-1]], hi - lo]).tolist()
     return [(d, w[i], w[i + 1], j[i], j[i + 1]) for i in range(len(j) - 1)]
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` lies inside a URL or an e-mail address ("https://arab.news/x"), never flagged."""
+    lo = max(text.rfind(c, 0, start) for c in " \t\n\r") + 1
+    his = [i for i in (text.find(c, end) for c in " \t\n\r") if i >= 0]
+    run = text[lo : min(his) if his else len(text)]
+    return "://" in run or run.lower().startswith("www.") or "@" in run
 
 
 def _overlaps(start: int, end: int, others: Iterable[Flag]) -> bool:
@@ -270,7 +280,7 @@ class Detector:
 
     def _check_group(self, docs: List[str], decode: Optional[bool], learn: Any = None) -> List[Report]:
         analyses = self._analyze(docs)
-        scores = [self._scores(a) for a in analyses]
+        scores = self._scores(analyses)
         todo = [k for k, (a, sc) in enumerate(zip(analyses, scores)) if self._decodes(a, sc[0], decode)]
         decoded = dict(zip(todo, self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo], learn)))
         return [self._report(t, a, sc, decoded.get(k)) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
@@ -482,7 +492,8 @@ class Detector:
         out: List[Flag] = []
         for f in sorted(found):  # by start, so only the last one kept can overlap the next
             surface = text[f.start : f.end]
-            if normalize(surface) in self.lexicon.ignore or taken.hits(f.start, f.end) or (out and out[-1].end > f.start):
+            if normalize(surface) in self.lexicon.ignore or taken.hits(f.start, f.end) or (out and out[-1].end > f.start) \
+                    or _in_address(text, f.start, f.end):
                 continue
             line, col = a.lines.line_col(f.start)
             out.append(Flag(start=f.start, end=f.end, text=surface,
@@ -588,13 +599,17 @@ class Detector:
                             confidence=SPUN_NAME_CONFIDENCE, rule="name:spun", line=line, col=col))
         return out
 
-    def _scores(self, a: "_Analysis") -> Tuple[float, Optional[float]]:
-        """``(score, spin_score)`` of one analysed text."""
+    def _scores(self, analyses: Sequence["_Analysis"]) -> List[Tuple[float, Optional[float]]]:
+        """``(score, spin_score)`` of each analysed text (the verdict reads the stage-2 texts at once)."""
         if self.spin_model is None:
-            return a.lex_score, None
-        if a.stage == 1:
-            return a.stage1, None
-        return self.spin_model.scores(a.features())
+            return [(a.lex_score, None) for a in analyses]
+        out: List[Tuple[float, Optional[float]]] = [(a.stage1, None) for a in analyses]
+        full = [k for k, a in enumerate(analyses) if a.stage == 2]
+        if full:
+            score, spin = self.spin_model.scores_many(np.array([analyses[k].features() for k in full]))
+            for k, s, p in zip(full, score.tolist(), spin.tolist()):
+                out[k] = (s, p)
+        return out
 
     def _report(self, text: str, a: "_Analysis", scores: Tuple[float, Optional[float]],
                 channel_flags: Optional[List[Flag]] = None) -> Report:
@@ -654,14 +669,15 @@ class Detector:
             report = self.check(text, decode=True)
         changes = plan_changes(text, report.flags, self.restore_min_confidence)
         restored = apply_changes(text, changes)
-        # a lexicon or name repair may leave a word real spinners write for another (the decoder skipped
-        # the words under those flags): read the result once more, so restoring is a fixed point
-        if self._can_decode() and any(not c.rule.startswith("channel:") and self.get_channel().spun_count(c.after.lower())
-                                      for c in changes):
+        # a repair changes the neighbours the decoder reads the other words against (and a lexicon or name
+        # repair may leave a word real spinners write for another): read the result again until nothing
+        # changes, at most RESTORE_ROUNDS times, so restoring is a fixed point
+        for _ in range(RESTORE_ROUNDS if self._can_decode() and changes else 0):
             again = plan_changes(restored, self.check(restored, decode=True).flags, self.restore_min_confidence)
-            if again:
-                changes = compose_changes(text, changes, again)
-                restored = apply_changes(text, changes)
+            if not again:
+                break
+            changes = compose_changes(text, changes, again)
+            restored = apply_changes(text, changes)
         return restored, changes
 
     def restore(self, text: str) -> str:

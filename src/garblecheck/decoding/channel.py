@@ -40,6 +40,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 import numpy as np
 
 from ..text.io import tsv_rows
+from ..text.spelling import spelling_variants
 from ..text.wordlists import EDITORIAL, STOPWORDS
 
 __all__ = ["Channel", "ChannelStats", "ChannelWeights", "OPTION_FEATURES", "TIER_P", "default_channel_dir", "real_intensities"]
@@ -343,7 +344,7 @@ class Channel:
         beta = self.weights.form_strength
         out = []
         for o in [*tiers, *(o for o in real if o not in tiers)]:
-            if o == form:
+            if o == form or spelling_variants(o, form):  # "defence" is no spun "defense": both are clean English
                 continue
             t = tiers.get(o, NO_TIER)
             c = real.get(o, 0.0)

@@ -689,7 +689,16 @@ def page_rates(lm: LanguageModel, channel: Channel, ids: np.ndarray, doc: np.nda
     per document: the intensity ``s`` of the largest likelihood ratio against an untouched page,
     that log-ratio per word, and the number of words it rests on. Cheap: a gather per word and a
     small grid (``PAGE_RATE_GRID``); words whose rate is small enter through ``log(1 - s r) ~ -s r``.
-    Words are taken ``PAGE_RATE_BLOCK`` at a time (bounded memory)."""
+    Words are taken ``PAGE_RATE_BLOCK`` at a time (bounded memory).
+
+    A word type counts once per document: a spinner decides per word (real spinners are close to
+    deterministic per word: "price" 118 times of 122), so a topic word's repetitions ("primary" ten
+    times in an election report) are one decision, not ten pieces of evidence. The last column
+    counts the distinct words."""
+    if len(ids):
+        key = doc.astype(np.int64) * (int(ids.max()) + 1) + ids
+        first = np.unique(key, return_index=True)[1]
+        ids, doc = ids[first], doc[first]
     pool = _pool(lm, channel, cache)
     grid = PAGE_RATE_GRID
     llr = np.zeros((D, len(grid)))

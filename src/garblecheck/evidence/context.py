@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 
 import numpy as np
 
+from ..text.spelling import spelling_variants
 from ..text.words import WORDS_RE, Words, corpus_words, key_table
 
 if TYPE_CHECKING:
@@ -221,7 +222,7 @@ class ContextModel:
         run = table.ids[first : last + 1].tolist()
         left, right = table.around(first, last)
         observed = self.lm.chain(left, run, right)
-        choices = [[w, *self.alternatives(w)] for w in run]
+        choices = [[w, *(c for c in self.alternatives(w) if not spelling_variants(self.vocab[c], self.vocab[w]))] for w in run]
         out = []
         for combo in product(*choices):
             if any(c == w for c, w in zip(combo, run)):

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..decoding.changes import match_case
 from ..text.io import tsv_rows
+from ..text.spelling import spelling_variants
 from ..text.wordlists import EDITORIAL, STOPWORDS
 from ..text.words import sentence_spans, tokenize
 
@@ -68,7 +69,9 @@ class Thesaurus:
     (original phrase -> spun phrase) keyed by the phrase's first word."""
 
     def __init__(self, table: Dict[str, Candidates], phrases: Optional[Dict[str, List[Tuple[Tuple[str, ...], str]]]] = None) -> None:
-        self.table = table
+        # a word's other spelling ("defence", "defense") is no substitution: both are clean English
+        self.table = {w: [(lemma, tuple(c for c in cands if not spelling_variants(w, c))) for lemma, cands in senses]
+                      for w, senses in table.items()}
         self.phrases = phrases or {}
 
     @classmethod

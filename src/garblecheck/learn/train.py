@@ -21,7 +21,9 @@ from ..evidence.features import CharNgramHasher
 from ..text.io import jsonl_records, sha256_file
 from ..evidence.context import ContextModel
 from ..evidence.meaning import MeaningModel
-from ..verdict.model import N_SPIN_FEATURES, N_STACK_FEATURES, SpinModel, sentence_inputs, stage1_features
+from ..verdict.trees import Trees
+from ..verdict.model import N_SPIN_FEATURES, VERDICT_EVIDENCE, SpinModel, _at_fpr, sentence_inputs, stage1_features
+from .corpora import DEFAULT_DOMAIN, PAGE_WORDS, balanced, in_reserved_split, pages, trainable
 from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, RealSpinner, Spinner, SpunText, Thesaurus, lemma_u
 
 __all__ = ["Doc", "read_corpus", "split_of", "train", "evaluate", "TrainConfig"]
@@ -36,6 +38,8 @@ class Doc:
     text: str
     title: str
     source: str  # file it came from
+    domain: str = DEFAULT_DOMAIN  # the record's domain field (learn.corpora)
+    license: str = ""  # the record's licence field
 
 
 def corpus_stem(path: Path) -> str:
@@ -76,7 +80,8 @@ def read_corpus(paths: Sequence[str], warn: Callable[[str], None] = lambda m: No
                 warn(f"{path}:{lineno}: skipped (no text string)")
                 continue
             rid = str(rec.get("id", lineno))
-            docs.append(Doc(f"{corpus_stem(path)}:{rid}", text, str(rec.get("title") or ""), str(path)))
+            docs.append(Doc(f"{corpus_stem(path)}:{rid}", text, str(rec.get("title") or ""), str(path),
+                            str(rec.get("domain") or DEFAULT_DOMAIN), str(rec.get("license") or "")))
             n += 1
         files.append({"path": path.name, "sha256": sha256_file(path), "documents": n})
     return docs, files
@@ -123,6 +128,18 @@ def read_translations(paths: Sequence[str], warn: Callable[[str], None] = lambda
     return out, files
 
 
+def record_id(doc: Doc) -> str:
+    """The id a document had in its file (``read_corpus`` names it ``stem:id``)."""
+    return doc.id.split(":", 1)[-1]
+
+
+def as_pages(docs: Sequence[Doc]) -> List[Doc]:
+    """Each document cut into pages of at most ``corpora.PAGE_WORDS`` words (``id#k`` after the first)."""
+    from dataclasses import replace
+
+    return [replace(d, id=f"{d.id}#{k}" if k else d.id, text=t) for d in docs for k, t in enumerate(pages(d.text))]
+
+
 def split_of(doc_id: str, seed: int) -> int:
     """Bucket 0-9 of a document id: 0 is the test split, 1 calibration, the rest training."""
     return int.from_bytes(hashlib.sha256(f"split:{seed}:{doc_id}".encode()).digest()[:8], "big") % 10
@@ -157,6 +174,7 @@ class TrainConfig:
     lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
     stage1_density: float = 0.05  # the thesaurus spins stage 1's bar must let through
     stage1_miss: float = 0.005  # the share of each kind of damaged calibration page allowed to stop at stage 1
+    dump_calibration: Optional[str] = None  # write the calibration pages' verdict features here (.npz), for study
 
 
 def _with_furniture(spun: SpunText, rng: random.Random) -> SpunText:
@@ -283,38 +301,82 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int, weight: Optional[np.n
     return lr.coef_[0].astype(np.float64), float(lr.intercept_[0])
 
 
+def fit_verdict(feats: np.ndarray, labels: np.ndarray, real_feats: np.ndarray, seed: int,
+                groups: Optional[np.ndarray] = None, folds: int = 5) -> Tuple[Trees, np.ndarray]:
+    """The verdict: gradient-boosted trees over all the evidence (scikit-learn's
+    ``HistGradientBoostingClassifier``, log loss), the clean calibration pages (``labels`` 0) against
+    the thesaurus spins (``labels`` 1) and the real spinner's pages (``real_feats``), each kind of
+    damage weighing half as much as all the clean pages together. The score rises with every piece of
+    evidence (``VERDICT_EVIDENCE``: a monotonic constraint), so more flags never lower it.
+
+    Returns the trees fitted on all pages and every page's out-of-fold score (``feats`` then
+    ``real_feats``): trees fitted without the page's document (``groups``, one per row of both), so
+    thresholds are set on scores the trees did not learn from."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    clean = labels == 0
+    n0, n1, n2 = int(clean.sum()), int((~clean).sum()), len(real_feats)
+    X = np.vstack([feats, real_feats]) if n2 else feats
+    y = np.r_[labels, np.ones(n2)]
+    w = np.r_[np.where(clean, 1.0, n0 / (2 * max(n1, 1))), np.full(n2, n0 / (2 * max(n2, 1)))]
+    monotonic = [1 if j in VERDICT_EVIDENCE else 0 for j in range(X.shape[1])]
+
+    def fitted(rows: np.ndarray) -> Trees:
+        gbm = HistGradientBoostingClassifier(max_iter=200, max_leaf_nodes=15, learning_rate=0.1, l2_regularization=1.0,
+                                             min_samples_leaf=max(2, min(20, int(rows.sum()) // 50)), early_stopping=False,
+                                             monotonic_cst=monotonic, random_state=seed)
+        gbm.fit(X[rows], y[rows], sample_weight=w[rows])
+        return Trees.from_sklearn(gbm)
+
+    fold = (np.arange(len(y)) if groups is None else np.asarray(groups)) % folds
+    oof = np.zeros(len(y))
+    for k in range(folds):
+        held = fold == k
+        if held.any() and (~held).any() and len(set(y[~held].tolist())) == 2:
+            oof[held] = fitted(~held).decision(X[held])
+    return fitted(np.ones(len(y), dtype=bool)), oof
+
+
 Damage = Callable[[str, float, random.Random], SpunText]  # Spinner.spin or MTPerturber.perturb
 
 
 def _simulate(docs: Sequence[Doc], damage: Damage, density: Optional[float], density_range: Tuple[float, float],
               rng: random.Random, extra_garbled: Sequence[Doc] = (), noise: Optional[PageNoise] = None,
-              noisy_copies: bool = False) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
+              noisy_copies: bool = False, origins: Optional[List[int]] = None) -> Tuple[List[str], List[int], List[Optional[SpunText]]]:
     """Clean pages (label 0) and their damaged copies (label 1); ``density`` None draws from the range.
-    With ``noise``, every page gets page noise, or (``noisy_copies``) a noisy copy besides itself."""
+    With ``noise``, every page gets page noise, or (``noisy_copies``) a noisy copy besides itself.
+    ``origins``, if given, receives each page's document index in ``docs`` (-1: an ``extra_garbled`` one)."""
     texts: List[str] = []
     labels: List[int] = []
     spun_docs: List[Optional[SpunText]] = []
-    for d in docs:
+    origin: List[int] = []
+    for i, d in enumerate(docs):
         page = _with_furniture(SpunText(d.text, ()), rng)
         texts.append(page.text)
         labels.append(0)
         spun_docs.append(page)
+        origin.append(i)
         s = damage(d.text, density if density is not None else rng.uniform(*density_range), rng)
         if s.substitutions:
             s = _with_furniture(s, rng)
             texts.append(s.text)
             labels.append(1)
             spun_docs.append(s)
+            origin.append(i)
     if noise is not None:
         noisy = [noise.apply(p, rng) for p in spun_docs]  # type: ignore[arg-type]
         if noisy_copies:
             texts, labels, spun_docs = texts + [p.text for p in noisy], labels + labels, spun_docs + noisy  # type: ignore[operator]
+            origin = origin + origin
         else:
             texts, spun_docs = [p.text for p in noisy], noisy  # type: ignore[assignment]
     for d in extra_garbled:
         texts.append(d.text)
         labels.append(1)
         spun_docs.append(None)
+        origin.append(-1)
+    if origins is not None:
+        origins[:] = origin
     return texts, labels, spun_docs
 
 
@@ -331,6 +393,13 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     cfg = cfg or TrainConfig()
     rng = random.Random(cfg.seed)
     docs, files = read_corpus(clean, warn=log)
+    refused = sorted({Path(d.source).name for d in docs if not trainable(d.license)})
+    if refused:
+        raise ValueError(f"{', '.join(refused)}: research-only or of unknown licence (its license field): for measurement "
+                         "only, never trained on")
+    reserved = sum(in_reserved_split(record_id(d)) for d in docs)
+    docs = [d for d in docs if not in_reserved_split(record_id(d))]
+    log(f"left out {reserved} documents of the reserved evaluation split (sha1(id) % 10 == 0)")
     gdocs, gfiles = read_corpus(garbled, warn=log) if garbled else ([], [])
     translations, tfiles = read_translations(mt_corpus, warn=log) if mt_corpus else ([], [])
     perturb = cfg.mt_perturb if cfg.mt_perturb is not None else not translations
@@ -342,13 +411,22 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     for d in docs:
         b = split_of(d.id, cfg.seed)
         by_split["test" if b == SPLIT_TEST else "calib" if b == SPLIT_CALIB else "train"].append(d)
-    train_docs = _sample(by_split["train"], cfg.max_train_docs, cfg.seed)
-    calib_docs = _sample(by_split["calib"], cfg.max_calib_docs, cfg.seed)
+    # pages of at most PAGE_WORDS words, drawn so that every domain gets an equal share of the words
+    train_docs = balanced(as_pages(by_split["train"]), cfg.max_train_docs, cfg.seed)
+    calib_docs = balanced(as_pages(by_split["calib"]), cfg.max_calib_docs, cfg.seed)
     if not calib_docs:
         log("no calibration documents in the split (corpus too small): calibrating on training documents")
         calib_docs = train_docs[: cfg.max_calib_docs]
-    log(f"documents: {len(docs)} clean ({len(train_docs)} train, {len(calib_docs)} calibration, "
-        f"{len(by_split['test'])} held-out test), {len(gdocs)} garbled")
+    log(f"documents: {len(docs)} clean ({len(train_docs)} train pages, {len(calib_docs)} calibration pages, "
+        f"{len(by_split['test'])} held-out test documents), {len(gdocs)} garbled")
+    domains = {name: {"train_pages": sum(d.domain == name for d in train_docs),
+                      "train_words": sum(len(d.text.split()) for d in train_docs if d.domain == name),
+                      "calibration_pages": sum(d.domain == name for d in calib_docs),
+                      "language_model_words": sum(len(d.text.split()) for d in by_split["train"] if d.domain == name)}
+               for name in sorted({d.domain for d in docs})}
+    for name, c in domains.items():
+        log(f"  domain {name}: {c['train_pages']} train pages ({c['train_words']} words), {c['calibration_pages']} "
+            f"calibration pages, {c['language_model_words']} words for the language model")
     t_split: Dict[str, List[Translation]] = {"train": [], "calib": [], "test": []}
     for t in translations:
         b = split_of(t.key, cfg.seed)
@@ -395,13 +473,15 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     log(f"meaning: {len(meaning.titles)} titled names, {len(meaning.with_article)} names written with 'the', "
         f"{len(meaning.joined)} run-together forms, {len(meaning.pronouns)} people's pronouns, "
         f"{len(meaning.proper)} words always capitalised")
-    model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0, np.zeros(N_STACK_FEATURES), 0.0,
+    model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0,
                       context=context, meaning=meaning, n_min=cfg.n_min, n_max=cfg.n_max, mt_weights=mt_coef[: 1 << cfg.bits],
                       mt_word_weights=mt_coef[1 << cfg.bits :], word_n_max=cfg.word_n_max,
                       mt_bias=float(mt_clf.intercept_[0]))
 
+    corigins: List[int] = []
     ctexts, clabels, cspun = _simulate(calib_docs, spinner.spin, None, cfg.density_range, rng, extra_garbled=gdocs,
-                                       noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)
+                                       noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True, origins=corigins)
+    cdomain = np.array([calib_docs[i].domain if i >= 0 else "" for i in corigins])
     tokens_X, tokens_y = token_dataset(context, ctexts, cspun)
     context.token_coef, context.token_intercept = _fit_logistic(tokens_X, tokens_y, cfg.seed)
     token_calibration = {"tokens": int(len(tokens_y)), "brier": float(np.mean((context.token_probability(tokens_X) - tokens_y) ** 2)),
@@ -422,8 +502,9 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     det = Detector(model=model, channel=Channel.load(keep_real=real_seen))
     lm = context.lm
     real_spinner = RealSpinner(Channel.default(), real_intensities(), lambda words: lm.prior(lm.ids(words)))
+    rorigins: List[int] = []
     rtexts, rlabels, rspun = _simulate(calib_docs, real_spinner.spin, None, cfg.density_range, rng,
-                                       noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)
+                                       noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True, origins=rorigins)
     # stage 1's bar must let through thin spins with substitutions no model learned (the held-out vocabulary)
     thin_spinner = Spinner(thesaurus, "heldout", cfg.seed)
     thin = [t for t, y_ in zip(*_simulate(calib_docs, thin_spinner.spin, cfg.stage1_density, cfg.density_range, rng,
@@ -443,17 +524,16 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     stack_y = np.r_[clabels, np.ones(len(real_pages) + len(thin))]
     feats = stack_feats[: len(ctexts)]
     ylab = np.array(clabels)
-    # two detectors (model.py): the n-gram and context evidence on the thesaurus spinner's pages, the
-    # page rate on the real spinner's, each against the clean pages
+    # the spin detector: the n-gram and context evidence on the thesaurus spinner's pages; the verdict:
+    # all the evidence, on both spinners' pages (model.py), each kind weighing as much as the clean pages
     model.spin_coef, model.spin_intercept = _fit_logistic(feats[:, :N_SPIN_FEATURES], ylab, cfg.seed)
-    model.stack_coef, model.stack_intercept = _fit_logistic(feats[:, :N_STACK_FEATURES], ylab, cfg.seed)
-    real_rows = np.r_[feats[ylab == 0], stack_feats[len(ctexts) : len(ctexts) + len(real_pages)]][:, N_STACK_FEATURES - 1 :]
-    model.rate_coef, model.rate_intercept = _fit_logistic(real_rows, np.r_[np.zeros(int((ylab == 0).sum())), np.ones(len(real_pages))],
-                                                          cfg.seed)
-    # each detector's log-odds at the same high quantile of the clean calibration pages meet there
-    clean_z = np.array([model.logits(f) for f in feats[ylab == 0]])
-    q = 1 - cfg.clean_fpr / 2
-    model.rate_shift = float(np.quantile(clean_z[:, 0], q) - np.quantile(clean_z[:, 1], q))
+    real_feats = stack_feats[len(ctexts) : len(ctexts) + len(real_pages)]
+    rgroups = np.array([i for i, y_ in zip(rorigins, rlabels) if y_])
+    model.verdict, oof = fit_verdict(feats, ylab, real_feats, cfg.seed, groups=np.r_[corigins, rgroups])
+    if cfg.dump_calibration:
+        rdomain = np.array([calib_docs[i].domain for i, y_ in zip(rorigins, rlabels) if y_])
+        np.savez_compressed(cfg.dump_calibration, features=feats, labels=ylab, domains=cdomain, real_features=real_feats,
+                            real_domains=rdomain)
     # stage 1: the cheap evidence, against the clean pages, of spun pages of both spinners and of
     # machine translations; its bar lets at most cfg.stage1_miss of each kind (the thesaurus
     # spins at cfg.stage1_density, the real spinner's, the translations) stop at stage 1
@@ -471,12 +551,21 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
               "miss": {k: float((g < model.stage1_bar).mean()) for k, g in groups.items() if len(g) and k != "clean"},
               "pages": {k: int(len(g)) for k, g in groups.items()}}
     log(f"stage 1: bar {model.stage1_bar:.4f} clears {stage1['clean_cleared']:.3f} of the clean calibration pages")
-    calib_scores = np.array([model.scores(f)[0] for f in feats])
+    from ..verdict.model import sigmoid
+
+    calib_scores = sigmoid(oof[: len(feats)])  # out of fold: thresholds on scores the trees did not learn from
     # the threshold keeps false positives rare: at least 0.5, and above all but cfg.clean_fpr of the clean
     # calibration pages (the pages and their noisy copies)
-    clean_scores = np.sort(calib_scores[ylab == 0])
-    model.clean_scores = clean_scores
+    model.clean_scores = np.sort(calib_scores[ylab == 0])
+    model.clean_by_domain = {k: np.sort(calib_scores[(ylab == 0) & (cdomain == k)]) for k in sorted(set(cdomain) - {""})}
     model.threshold = model.threshold_for_fpr(cfg.clean_fpr)
+    real_scores = sigmoid(oof[len(feats) :])
+    by_domain = {k: {"pages": int(len(v)), "threshold_alone": _at_fpr(v, cfg.clean_fpr, 0.99, "")}
+                 for k, v in model.clean_by_domain.items()}
+    log(f"threshold {model.threshold:.4f} (the highest of the domains' at FPR {cfg.clean_fpr}: "
+        + ", ".join(f"{k} {v['threshold_alone']:.4f} of {v['pages']}" for k, v in by_domain.items())
+        + f"); recall on the calibration spins: thesaurus {float((calib_scores[ylab == 1] >= model.threshold).mean()):.3f}, "
+          f"real spinner {float((real_scores >= model.threshold).mean()):.3f}")
     # The mt stacker learns from pages: machine-translated ones against clean and spun ones (the mt
     # score tells machine translation from spinning too). Besides the translations, pages with the
     # damage the mt flags see (calques, respelt names), whatever the classifier learned from: round
@@ -508,17 +597,26 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     from ..detector import MT_MIN_WORDS
     from ..text.words import count_words
 
-    noisy_clean = [ctexts[i] for i in range(half, copies * half) if ylab[i] == 0] if copies == 2 else []
+    noisy = [i for i in range(half, copies * half) if ylab[i] == 0] if copies == 2 else []
+    noisy_clean = [ctexts[i] for i in noisy]
     clean_texts = [t for t, y_ in zip(ptexts, plab) if y_ == 0] + noisy_clean
+    pdomain = np.r_[cdomain[plain], [d.domain for d in calib_docs]]
+    clean_domain = np.r_[pdomain[plab == 0], cdomain[noisy]]
     clean_mt = np.r_[mt_scores[: len(ptexts)][plab == 0],
                      [model.mt_score(r) for r in mt_rows_of(det, noisy_clean)] if noisy_clean else []]
     long_enough = np.array([count_words(t) >= MT_MIN_WORDS for t in clean_texts], dtype=bool)
     model.mt_clean_scores = np.sort(clean_mt[long_enough])
+    model.mt_clean_by_domain = {k: np.sort(clean_mt[long_enough & (clean_domain == k)])
+                                for k in sorted(set(clean_domain[long_enough]) - {""})}
     model.mt_threshold = model.mt_threshold_for_fpr(cfg.mt_fpr)
     log(f"mt threshold {model.mt_threshold:.4f}")
     calibration = {"brier": float(np.mean((calib_scores - ylab) ** 2)), "reliability": reliability(calib_scores, ylab),
                    "mt_brier": float(np.mean((mt_scores - my) ** 2)), "mt_reliability": reliability(mt_scores, my),
                    "mt_threshold": model.mt_threshold,
+                   "domains": {k: {**v, "mt_pages": int(len(model.mt_clean_by_domain.get(k, ()))),
+                                   "mt_threshold_alone": _at_fpr(model.mt_clean_by_domain[k], cfg.mt_fpr, 0.999, "")
+                                   if len(model.mt_clean_by_domain.get(k, ())) else None}
+                               for k, v in by_domain.items()},
                    "threshold": model.threshold, "fpr": cfg.clean_fpr, "documents": int(len(stack_y)), "context_tokens": token_calibration,
                    "stage1": stage1,
                    "context_flag_threshold": model.flag_threshold}
@@ -546,7 +644,11 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
             "knowledge_files": kfiles,
             "translations": {k: len(v) for k, v in t_split.items()},
             "split": "bucket = sha256('split:SEED:' + doc_id) % 10; 0 = test, 1 = calibration, 2-9 = training",
-            "documents": {"train": len(train_docs), "calibration": len(calib_docs), "test_available": len(by_split["test"])},
+            "documents": {"train": len(train_docs), "calibration": len(calib_docs), "test_available": len(by_split["test"]),
+                          "reserved_left_out": reserved},
+            "domains": domains,
+            "pages": f"documents cut at paragraph breaks into pages of at most {PAGE_WORDS} words; training and "
+                     "calibration pages drawn so that every domain gets an equal share of the words (learn.corpora)",
             "sentences": len(texts),
             "holdout": "u = sha256('SEED:' + lemma)[:8] / 2**64; held out u < 0.2, classifier u >= 0.35, "
                        "stacker calibration u >= 0.2 (garblecheck.learn.synth)",
@@ -678,8 +780,9 @@ def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine (every text read in full)."""
     from ..verdict.model import mt_features
 
-    return [mt_features(a.mt_logits, det._report(t, a, det._scores(a)).flags, a.n_words, a.fluency, a.unknown_capitals)
-            for t, a in zip(texts, det._analyze(texts, full=True))]
+    analyses = det._analyze(texts, full=True)
+    return [mt_features(a.mt_logits, det._report(t, a, sc).flags, a.n_words, a.fluency, a.unknown_capitals)
+            for t, a, sc in zip(texts, analyses, det._scores(analyses))]
 
 
 def _called(reports: Sequence[Any], labels: Sequence[int], verdict: str) -> Dict[str, int]:
@@ -871,19 +974,29 @@ def evaluate(det: Any, docs: Sequence[Doc], spinner: Optional[Spinner], density:
              garbled: Sequence[Doc] = (), heldout: Optional[Callable[[str], bool]] = None,
              noise: Optional[PageNoise] = None) -> Dict[str, Any]:
     """Document and sentence metrics: clean pages against their spun copies (and real garbled docs),
-    and what restoration does to them (``heldout(original)`` splits those figures)."""
+    and what restoration does to them (``heldout(original)`` splits those figures); the document
+    metrics and the verdicts also per domain of the clean documents (``by_domain``)."""
+    origins: List[int] = []
     if spinner is not None:
         texts, labels, spun = _simulate(docs, spinner.spin, density, TrainConfig().density_range, rng, extra_garbled=garbled,
-                                        noise=noise)
+                                        noise=noise, origins=origins)
     else:
         pages = [SpunText(d.text, ()) for d in docs]
         texts = [(noise.apply(p, rng) if noise is not None else p).text for p in pages] + [d.text for d in garbled]
         labels = [0] * len(docs) + [1] * len(garbled)
+        origins = list(range(len(docs))) + [-1] * len(garbled)
         spun = [None] * len(texts)
     reports = det.check_many(texts)
     doc_scores = np.array([r.score for r in reports])
     y = np.array(labels)
     out: Dict[str, Any] = {"documents": binary_metrics(doc_scores, y, det.threshold_), "density": density}
+    domain = np.array([docs[i].domain if i >= 0 else "(real garbled)" for i in origins])
+    verdicts = np.array([r.verdict for r in reports])
+    out["by_domain"] = {k: {"documents": binary_metrics(doc_scores[domain == k], y[domain == k], det.threshold_),
+                            "called": {v: {"clean": int(((verdicts == v) & (domain == k) & (y == 0)).sum()),
+                                           "damaged": int(((verdicts == v) & (domain == k) & (y == 1)).sum())}
+                                       for v in ("garbled", "mt")}}
+                        for k in sorted(set(domain.tolist()))}
     sent_scores: List[float] = []
     sent_labels: List[int] = []
     for r, lab, s in zip(reports, labels, spun):

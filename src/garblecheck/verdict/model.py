@@ -13,17 +13,22 @@ Sentence and document features (the same functions serve training and scoring)::
     spin   = [max u, mean u, mean of the 3 largest u, share of u > 0, log(1 + n_sentences),
               sum of q, words with q > 0.5, > 0.8 (each per 100 words), mean of the 5 largest q,
               share of sentences with m > 0.5]
-    rate   = [the page's intensity by the spinner channel, its log-likelihood ratio against an
-              untouched page per word, log(1 + the words it rests on)]     (decode.page_rates)
-    stack  = spin + [lexicon flag-density score]
+    g      = 1 - exp(-(sum of the lexicon flags' confidences + words with q > 0.5)), the page's
+             support: 0 without a flag or a confident swap
+    rate   = [g x the page's intensity by the spinner channel, g x its log-likelihood ratio against
+              an untouched page per word (0 if negative), log(1 + the words it rests on)]  (decode.page_rates)
+    stack  = spin + [lexicon flag-density score] + rate
     spin_score = sigmoid(spin . a + a0)
-    score  = sigmoid(max(stack . b + b0,  [lexicon score] + rate . c + c0 + shift))
+    score  = sigmoid(T(stack))       T: gradient-boosted trees (verdict/trees.py)
 
-The score joins two detectors, either of which may call a page: the n-gram and context evidence,
-learned on pages spun with the thesaurus, and the page rate, learned on pages spun the way real
-spinners spin (a linear stacker of both trades one kind of page for the other). ``shift`` puts
-the rate detector's log-odds on the first one's scale: each reaches the same share of the clean
-calibration pages at the same value.
+One verdict model reads all the page's evidence, so evidence that agrees adds up: it is learned on
+clean pages of every domain against their copies spun with the thesaurus and spun the way real
+spinners spin (learn.synth.RealSpinner), with page noise, each kind of damage weighing half as much
+as the clean pages. ``T`` rises with every piece of evidence (the context model's sums and counts,
+the lexicon score, the gated rate: ``VERDICT_EVIDENCE``, a monotonic constraint), so a page with
+more flags never scores lower. The page rate enters through its support ``g``: a rate with no flag and no
+confident swap beside it cannot call a page alone. Its threshold is set so that every domain's
+clean calibration pages stay within the false-positive rate (``clean_scores_by_domain``).
 
 Stage 1 reads only what is cheap (the n-gram logits ``z``, the lexicon, the page rate and the
 mt n-gram logits ``v``) and lets a page go no further when it is clearly clean::
@@ -61,6 +66,7 @@ import numpy as np
 
 from ..evidence.features import ngram_sums, word_ngram_sums
 from ..text.io import sha256_file
+from .trees import Trees
 
 if TYPE_CHECKING:
     from ..evidence.context import ContextModel
@@ -70,12 +76,14 @@ __all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "stage1_fea
            "FORMAT_VERSION", "default_model_dir"]
 
 FORMAT = "garblecheck-model"
-FORMAT_VERSION = 4  # 2: word n-grams and fluency in the mt score; 3: the trigram language model; 4: page rates, stage 1
+FORMAT_VERSION = 5  # 2: word n-grams and fluency in the mt score; 3: the trigram language model; 4: page rates, stage 1;
+# 5: one verdict over all the evidence, thresholds per domain
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
 N_RATE_FEATURES = 3
-N_STACK_FEATURES = N_SPIN_FEATURES + 1  # the features of doc_features the first detector reads; the rate detector reads the rest
+N_STACK_FEATURES = N_SPIN_FEATURES + 1 + N_RATE_FEATURES  # all of doc_features: the verdict reads them all
+VERDICT_EVIDENCE = tuple(range(5, N_STACK_FEATURES - 1))  # context evidence, lexicon, gated rate: the score rises with each
 N_STAGE1_FEATURES = 5 + N_RATE_FEATURES + 2
 N_FLUENCY_FEATURES = 5
 N_MT_FEATURES = 7 + N_FLUENCY_FEATURES + 3
@@ -106,12 +114,21 @@ def sentence_inputs(logits: np.ndarray, ctx_max: np.ndarray) -> np.ndarray:
     return np.column_stack([np.asarray(logits, dtype=np.float64), np.log(m / (1 - m))])
 
 
-def rate_features(rates: Optional[Sequence[float]]) -> List[float]:
-    """The page-rate features from a row of :func:`garblecheck.decoding.decode.page_rates` (zeros without one)."""
+def rate_features(rates: Optional[Sequence[float]], support: Optional[float] = None) -> List[float]:
+    """The page-rate features from a row of :func:`garblecheck.decoding.decode.page_rates` (zeros
+    without one); with ``support`` (module docstring: ``g``) the intensity and the ratio are gated by it."""
     if rates is None:
         return [0.0] * N_RATE_FEATURES
     s, llr, n = (float(x) for x in rates)
-    return [s, llr, float(np.log1p(n))]
+    if support is None:
+        return [s, llr, float(np.log1p(n))]
+    return [support * s, support * max(llr, 0.0), float(np.log1p(n))]
+
+
+def support(lexicon_sum: float, ctx_evidence: Optional[np.ndarray]) -> float:
+    """The page's support for its page rate: 1 - exp(-(lexicon confidence + words with q > 0.5))."""
+    sure = 0 if ctx_evidence is None else int((np.asarray(ctx_evidence) > 0.5).sum())
+    return float(1.0 - np.exp(-(lexicon_sum + sure)))
 
 
 def stage1_features(logits: np.ndarray, lexicon_score: float, rates: Optional[Sequence[float]],
@@ -123,8 +140,10 @@ def stage1_features(logits: np.ndarray, lexicon_score: float, rates: Optional[Se
 
 
 def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence: Optional[np.ndarray] = None,
-                 ctx_max: Optional[np.ndarray] = None, n_words: int = 0, rates: Optional[Sequence[float]] = None) -> np.ndarray:
-    """The stacker's input for one document from its sentence logits ``u`` (module docstring)."""
+                 ctx_max: Optional[np.ndarray] = None, n_words: int = 0, rates: Optional[Sequence[float]] = None,
+                 lexicon_sum: float = 0.0) -> np.ndarray:
+    """The verdict's input for one document from its sentence logits ``u`` (module docstring);
+    ``lexicon_sum`` is the sum of its lexicon flags' confidences."""
     z = np.asarray(sentence_logits, dtype=np.float64)
     e = np.zeros(0) if ctx_evidence is None else np.asarray(ctx_evidence, dtype=np.float64)
     m = np.zeros(0) if ctx_max is None else np.asarray(ctx_max, dtype=np.float64)
@@ -134,7 +153,7 @@ def doc_features(sentence_logits: np.ndarray, lexicon_score: float, ctx_evidence
         e.sum() * per100, (e > 0.5).sum() * per100, (e > 0.8).sum() * per100, top_e.mean(),
         float((m > 0.5).mean()) if m.size else 0.0,
         lexicon_score,
-    ] + rate_features(rates))
+    ] + rate_features(rates, support(lexicon_sum, e)))
 
 
 def _top(e: np.ndarray, k: int) -> np.ndarray:
@@ -209,6 +228,11 @@ def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str
         raise ModelError(f"{where}: {path.name} is not a valid .npz ({e.__class__.__name__}{detail})") from None
 
 
+def _prefixed(arrays: Mapping[str, np.ndarray], prefix: str) -> Dict[str, np.ndarray]:
+    """The arrays whose names start with ``prefix``, by the rest of their names, as float64."""
+    return {k[len(prefix):]: v.astype(np.float64) for k, v in arrays.items() if k.startswith(prefix)}
+
+
 def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     """An ``.npz`` whose bytes depend only on the arrays (fixed names, order and timestamps)."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -217,6 +241,12 @@ def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             with zf.open(info, "w") as fh:
                 np.lib.format.write_array(fh, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+
+
+def _at_fpr_all(pooled: Optional[np.ndarray], by_domain: Mapping[str, np.ndarray], fpr: float, cap: float,
+                missing: str) -> float:
+    """:func:`_at_fpr` of the pooled scores and of every domain's, whichever is highest."""
+    return max(_at_fpr(s, fpr, cap, missing) for s in [pooled, *by_domain.values()])
 
 
 def _at_fpr(scores: Optional[np.ndarray], fpr: float, cap: float, missing: str) -> float:
@@ -237,11 +267,7 @@ class SpinModel:
     bias: float
     spin_coef: np.ndarray  # N_SPIN_FEATURES
     spin_intercept: float
-    stack_coef: np.ndarray  # N_STACK_FEATURES
-    stack_intercept: float
-    rate_coef: Optional[np.ndarray] = None  # 1 + N_RATE_FEATURES: the lexicon score and the page rate; None: no rate detector
-    rate_intercept: float = 0.0
-    rate_shift: float = 0.0
+    verdict: Optional[Trees] = None  # the verdict over all the evidence (N_STACK_FEATURES); None: score = spin_score
     sent_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0]))
     sent_intercept: float = 0.0
     context: Optional["ContextModel"] = None
@@ -254,9 +280,11 @@ class SpinModel:
     mt_intercept: float = 0.0
     mt_threshold: Optional[float] = None
     mt_clean_scores: Optional[np.ndarray] = None  # sorted mt scores of the clean calibration pages of 100 words or more
+    mt_clean_by_domain: Dict[str, np.ndarray] = field(default_factory=dict)  # the same, per domain
     threshold: float = 0.5
     flag_threshold: Optional[float] = None  # context-model evidence that makes a word a flag (None: no such flags)
     clean_scores: Optional[np.ndarray] = None  # sorted scores of the clean calibration pages (for an FPR)
+    clean_by_domain: Dict[str, np.ndarray] = field(default_factory=dict)  # the same, per domain
     stage1_coef: Optional[np.ndarray] = None  # N_STAGE1_FEATURES; None: every page goes to stage 2
     stage1_intercept: float = 0.0
     stage1_bar: float = 0.0  # stage 1's probability from which a page goes to stage 2
@@ -268,14 +296,17 @@ class SpinModel:
     _both: Optional[np.ndarray] = field(default=None, init=False, repr=False, compare=False)  # [weights, mt_weights]
 
     def threshold_for_fpr(self, fpr: float) -> float:
-        """The score threshold that about ``fpr`` of the clean calibration pages reach: just above
-        the clean score at the ``1 - fpr`` quantile (at least 0.5, at most 0.99)."""
-        return _at_fpr(self.clean_scores, fpr, 0.99, "clean calibration scores: retrain it to set a threshold by FPR")
+        """The score threshold that about ``fpr`` of the clean calibration pages of every domain
+        reach: just above the clean score at the ``1 - fpr`` quantile of the pooled pages and of
+        each domain's, whichever is highest (at least 0.5, at most 0.99)."""
+        return _at_fpr_all(self.clean_scores, self.clean_by_domain, fpr, 0.99,
+                           "clean calibration scores: retrain it to set a threshold by FPR")
 
     def mt_threshold_for_fpr(self, fpr: float) -> float:
         """The mt threshold that about ``fpr`` of the clean calibration pages (of 100 words or
-        more) reach, as :meth:`threshold_for_fpr` for the spin score (at most 0.999)."""
-        return _at_fpr(self.mt_clean_scores, fpr, 0.999, "clean mt calibration scores: retrain it to set the mt threshold by FPR")
+        more) of every domain reach, as :meth:`threshold_for_fpr` for the spin score (at most 0.999)."""
+        return _at_fpr_all(self.mt_clean_scores, self.mt_clean_by_domain, fpr, 0.999,
+                           "clean mt calibration scores: retrain it to set the mt threshold by FPR")
 
     @property
     def bits(self) -> int:
@@ -332,15 +363,14 @@ class SpinModel:
 
     def scores(self, features: np.ndarray) -> Tuple[float, float]:
         """(score, spin_score) of one document from :func:`doc_features`."""
-        spin = float(sigmoid(features[:N_SPIN_FEATURES] @ self.spin_coef + self.spin_intercept))
-        return float(sigmoid(self.logits(features).max())), spin
+        score, spin = self.scores_many(np.asarray(features)[None, :])
+        return float(score[0]), float(spin[0])
 
-    def logits(self, features: np.ndarray) -> np.ndarray:
-        """The two detectors' log-odds of one document (the rate one shifted; one without it)."""
-        z = features[:N_STACK_FEATURES] @ self.stack_coef + self.stack_intercept
-        if self.rate_coef is None:
-            return np.array([z])
-        return np.array([z, features[N_STACK_FEATURES - 1 :] @ self.rate_coef + self.rate_intercept + self.rate_shift])
+    def scores_many(self, features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(score, spin_score) of many documents, one row of :func:`doc_features` each."""
+        F = np.asarray(features, dtype=np.float64).reshape(-1, N_STACK_FEATURES)
+        spin = sigmoid((F[:, :N_SPIN_FEATURES] * self.spin_coef).sum(axis=1) + self.spin_intercept)  # a row's sum whatever the batch
+        return (spin if self.verdict is None else sigmoid(self.verdict.decision(F))), spin
 
     # -- persistence ---------------------------------------------------------------------------
 
@@ -350,8 +380,7 @@ class SpinModel:
             "ngram_bias": np.array([self.bias], dtype=np.float64),
             "spin_coef": np.asarray(self.spin_coef, dtype=np.float64),
             "spin_intercept": np.array([self.spin_intercept], dtype=np.float64),
-            "stack_coef": np.asarray(self.stack_coef, dtype=np.float64),
-            "stack_intercept": np.array([self.stack_intercept], dtype=np.float64),
+            **({} if self.verdict is None else self.verdict.arrays("verdict_")),
             "sent_coef": np.asarray(self.sent_coef, dtype=np.float64),
             "sent_intercept": np.array([self.sent_intercept], dtype=np.float64),
             **({} if self.mt_weights is None else {
@@ -361,13 +390,10 @@ class SpinModel:
                 "mt_coef": np.asarray(self.mt_coef, dtype=np.float64),
                 "mt_intercept": np.array([self.mt_intercept], dtype=np.float64),
                 **({} if self.mt_clean_scores is None else {"mt_clean_scores": np.sort(self.mt_clean_scores).astype(np.float64)}),
+                **{f"mt_clean_scores_{k}": np.sort(v).astype(np.float64) for k, v in self.mt_clean_by_domain.items()},
             }),
             **({} if self.clean_scores is None else {"clean_calibration_scores": np.sort(self.clean_scores).astype(np.float64)}),
-            **({} if self.rate_coef is None else {
-                "rate_coef": np.asarray(self.rate_coef, dtype=np.float64),
-                "rate_intercept": np.array([self.rate_intercept], dtype=np.float64),
-                "rate_shift": np.array([self.rate_shift], dtype=np.float64),
-            }),
+            **{f"clean_calibration_scores_{k}": np.sort(v).astype(np.float64) for k, v in self.clean_by_domain.items()},
             **({} if self.stage1_coef is None else {
                 "stage1_coef": np.asarray(self.stage1_coef, dtype=np.float64),
                 "stage1_intercept": np.array([self.stage1_intercept], dtype=np.float64),
@@ -466,8 +492,7 @@ class SpinModel:
                 bias=float(arrays["ngram_bias"][0]),
                 spin_coef=arrays["spin_coef"].astype(np.float64),
                 spin_intercept=float(arrays["spin_intercept"][0]),
-                stack_coef=arrays["stack_coef"].astype(np.float64),
-                stack_intercept=float(arrays["stack_intercept"][0]),
+                verdict=Trees.from_arrays(arrays, "verdict_", N_STACK_FEATURES) if "verdict_feature" in arrays else None,
                 sent_coef=arrays["sent_coef"].astype(np.float64),
                 sent_intercept=float(arrays["sent_intercept"][0]),
                 context=context,
@@ -480,15 +505,13 @@ class SpinModel:
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
                 mt_threshold=None if manifest.get("mt_threshold") is None else float(manifest["mt_threshold"]),
                 mt_clean_scores=arrays["mt_clean_scores"].astype(np.float64) if "mt_clean_scores" in arrays else None,
+                mt_clean_by_domain=_prefixed(arrays, "mt_clean_scores_"),
                 clean_scores=arrays["clean_calibration_scores"].astype(np.float64) if "clean_calibration_scores" in arrays else None,
-                rate_coef=arrays["rate_coef"].astype(np.float64) if "rate_coef" in arrays else None,
-                rate_intercept=float(arrays["rate_intercept"][0]) if "rate_intercept" in arrays else 0.0,
-                rate_shift=float(arrays["rate_shift"][0]) if "rate_shift" in arrays else 0.0,
+                clean_by_domain=_prefixed(arrays, "clean_calibration_scores_"),
                 stage1_coef=arrays["stage1_coef"].astype(np.float64) if "stage1_coef" in arrays else None,
                 stage1_intercept=float(arrays["stage1_intercept"][0]) if "stage1_intercept" in arrays else 0.0,
                 stage1_bar=float(arrays["stage1_bar"][0]) if "stage1_bar" in arrays else 0.0,
-                stage1_scores={k[len("stage1_scores_"):]: v.astype(np.float64) for k, v in arrays.items()
-                               if k.startswith("stage1_scores_")},
+                stage1_scores=_prefixed(arrays, "stage1_scores_"),
                 threshold=float(manifest["threshold"]),
                 flag_threshold=None if manifest.get("context_flag_threshold") is None
                 else float(manifest["context_flag_threshold"]),
@@ -500,15 +523,14 @@ class SpinModel:
         except (KeyError, IndexError, TypeError, ValueError) as e:
             raise ModelError(f"{where}: missing or malformed field {e}") from None
         if w.ndim != 1 or len(w) != 1 << int(feat["bits"]) or model.spin_coef.shape != (N_SPIN_FEATURES,) \
-                or model.stack_coef.shape != (N_STACK_FEATURES,) or model.sent_coef.shape != (2,) \
+                or model.sent_coef.shape != (2,) \
                 or (model.stage1_coef is not None and model.stage1_coef.shape != (N_STAGE1_FEATURES,)) \
-                or (model.rate_coef is not None and model.rate_coef.shape != (1 + N_RATE_FEATURES,)) \
                 or model.mt_coef.shape != (N_MT_FEATURES,) \
                 or (model.mt_weights is not None and model.mt_weights.shape != w.shape) \
                 or (model.mt_word_weights is not None and (model.mt_word_weights.ndim != 1 or not len(model.mt_word_weights)
                                                            or len(model.mt_word_weights) & (len(model.mt_word_weights) - 1))):
             raise ModelError(f"{where}: array shapes do not match the manifest")
-        if not (np.isfinite(w).all() and np.isfinite(model.stack_coef).all() and np.isfinite(model.spin_coef).all()
+        if not (np.isfinite(w).all() and np.isfinite(model.spin_coef).all()
                 and (model.mt_word_weights is None or np.isfinite(model.mt_word_weights).all())):
             raise ModelError(f"{where}: weights contain NaN or infinity")
         if not 1 <= model.n_min <= model.n_max <= 8 or not 1 <= model.word_n_max <= 5 or not 0.0 <= model.threshold <= 1.0:

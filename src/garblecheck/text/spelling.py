@@ -1,0 +1,66 @@
+"""British and American spellings of one word ("defence" and "defense", "labour" and "labor",
+"organisation" and "organization", "programme" and "program"): both are clean English, so no
+flag, suggestion or restoration turns one into the other.
+
+:func:`spelling_key` maps both spellings of a word to one key by the regular differences (-our/-or,
+-ise/-ize, -yse/-yze, -ence/-ense, -tre/-ter, -ogue/-og, -mme/-m, a doubled l before a suffix,
+ae/oe in Greek and Latin words) and a short list of irregular pairs; :func:`spelling_variants`
+says whether two different words share a key. The rules are narrow on purpose (-our only after two
+letters, so "four" and "for" stay apart; a doubled l only after a vowel with two letters before it,
+so "filled" and "filed" stay apart).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["spelling_key", "spelling_variants"]
+
+_IRREGULAR = {
+    "grey": "gray", "greyer": "grayer", "greys": "grays", "tyre": "tire", "tyres": "tires", "aluminium": "aluminum",
+    "cheque": "check", "cheques": "checks", "plough": "plow", "ploughs": "plows", "ploughed": "plowed",
+    "mould": "mold", "moulds": "molds", "mouldy": "moldy", "smoulder": "smolder", "storey": "story", "storeys": "stories",
+    "kerb": "curb", "draught": "draft", "draughts": "drafts", "pyjamas": "pajamas", "whisky": "whiskey",
+    "judgement": "judgment", "judgements": "judgments", "acknowledgement": "acknowledgment", "ageing": "aging",
+    "enrol": "enroll", "enrols": "enrolls", "enrolment": "enrollment", "fulfil": "fulfill", "fulfils": "fulfills",
+    "fulfilment": "fulfillment", "skilful": "skillful", "wilful": "willful", "instalment": "installment",
+    "instil": "instill", "distil": "distill", "artefact": "artifact", "artefacts": "artifacts", "sulphur": "sulfur",
+    "moustache": "mustache", "jewellery": "jewelry", "sceptic": "skeptic", "sceptical": "skeptical",
+    "scepticism": "skepticism", "sceptics": "skeptics", "manoeuvre": "maneuver", "manoeuvres": "maneuvers",
+    "manoeuvred": "maneuvered", "analogue": "analog", "catalogue": "catalog", "gaol": "jail", "mum": "mom",
+    "practise": "practice", "practised": "practiced", "practising": "practicing", "licence": "license",
+    "licences": "licenses", "offence": "offense", "offences": "offenses", "defence": "defense", "defences": "defenses",
+    "pretence": "pretense", "cosy": "cozy", "axe": "ax", "programme": "program", "programmes": "programs",
+    "programmed": "programmed", "kilogramme": "kilogram", "dialogue": "dialog", "dialogues": "dialogs",
+}
+
+_RULES = [
+    (re.compile(r"(?<=[a-z]{2})our(?=(s|ed|ing|ite|ites|able|ably|ful|er|ers|hood|less|ism|ist|ists)?$)"), "or"),
+    (re.compile(r"(?<=[a-z]{3})is(?=(e|es|ed|ing|er|ers|ation|ations|able)$)"), "iz"),
+    (re.compile(r"(?<=[a-z]{2})ys(?=(e|es|ed|ing|er|ers)$)"), "yz"),
+    (re.compile(r"(?<=[a-z]{2})ence(?=s?$)"), "ense"),
+    (re.compile(r"(?<=[a-z][bgtv])re(?=s?$)"), "er"),
+    (re.compile(r"(?<=[a-z][bgtv])red$"), "ered"),
+    (re.compile(r"(?<=[a-z]{2})ogue(?=s?$)"), "og"),
+    (re.compile(r"(?<=[a-z]{3})mme(?=s?$)"), "m"),
+    (re.compile(r"(?<=[a-z]{2}[aeiou])ll(?=(ed|ing|er|ers|or|ors|ery)$)"), "l"),
+    (re.compile(r"(?:^|(?<=[fhmnc]))oe(?=[a-z])"), "e"),
+    (re.compile(r"ae(?=[a-z]{2})"), "e"),
+]
+
+
+@lru_cache(maxsize=1 << 16)
+def spelling_key(word: str) -> str:
+    """One key for the British and the American spelling of ``word`` (lower-cased)."""
+    w = word.lower()
+    w = _IRREGULAR.get(w, w)
+    for pattern, repl in _RULES:
+        w = pattern.sub(repl, w)
+    return w
+
+
+def spelling_variants(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are two spellings of one word (of one phrase, word by word)."""
+    wa, wb = a.lower().split(), b.lower().split()
+    return wa != wb and len(wa) == len(wb) and all(spelling_key(x) == spelling_key(y) for x, y in zip(wa, wb))
