@@ -22,7 +22,7 @@ from ..text.io import jsonl_records, sha256_file
 from ..evidence.context import ContextModel
 from ..evidence.meaning import MeaningModel
 from ..verdict.trees import Trees
-from ..verdict.model import N_SPIN_FEATURES, VERDICT_EVIDENCE, SpinModel, _at_fpr, sentence_inputs, stage1_features
+from ..verdict.model import N_SPIN_FEATURES, VERDICT_EVIDENCE, SpinModel, _at_fpr, sentence_inputs, sigmoid, stage1_features
 from .corpora import DEFAULT_DOMAIN, PAGE_WORDS, balanced, in_reserved_split, pages, trainable
 from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, RealSpinner, Spinner, SpunText, Thesaurus, lemma_u
 
@@ -551,8 +551,6 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
               "miss": {k: float((g < model.stage1_bar).mean()) for k, g in groups.items() if len(g) and k != "clean"},
               "pages": {k: int(len(g)) for k, g in groups.items()}}
     log(f"stage 1: bar {model.stage1_bar:.4f} clears {stage1['clean_cleared']:.3f} of the clean calibration pages")
-    from ..verdict.model import sigmoid
-
     calib_scores = sigmoid(oof[: len(feats)])  # out of fold: thresholds on scores the trees did not learn from
     # the threshold keeps false positives rare: at least 0.5, and above all but cfg.clean_fpr of the clean
     # calibration pages (the pages and their noisy copies)
@@ -795,8 +793,6 @@ def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: 
     """Clean pages against MT-damaged copies: document metrics of ``mt_score`` at the model's mt
     threshold, and sentence ROC AUC of the mt classifier; plus how often each kind of page is
     called ``mt``."""
-    from ..verdict.model import sigmoid
-
     texts, labels, damaged = _simulate(docs, perturber.perturb, density, (density, density), rng)
     reports = det.check_many(texts)
     scores = np.array([r.mt_score if r.mt_score is not None else 0.0 for r in reports])
@@ -831,7 +827,6 @@ def evaluate_translations(det: Any, translations: Sequence[Translation], origina
     threshold; sentence ROC AUC of the mt classifier (translated sentences that differ from their
     originals against the originals); and how many one-to-three-sentence excerpts of each kind
     are called ``mt``."""
-    from ..verdict.model import sigmoid
 
     thr = det.mt_threshold_ if det.mt_threshold_ is not None else 0.5
     groups: Dict[str, List[Translation]] = {}
