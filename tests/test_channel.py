@@ -52,6 +52,10 @@ def test_spun_names_are_repaired_and_real_names_left_alone(channel):
             "Senate Democrats and the House agreed, Tim Cook said in New York on May 5.")
     found = {text[a:b]: repl for a, b, repl in channel.spun_names(text)}
     assert found == {"Home": "House", "Could": "May", "Invoice": "Bill", "Courtroom": "Court"}
+    # the tail of a longer name ("Department of Emergency Services and White Home") is that name's own
+    longer = "The Department of Emergency Services and White Home said so. The White Home said so."
+    assert [longer[a:b] for a, b, _ in channel.spun_names(longer)] == ["Home"]
+    assert channel.spun_names(longer)[0][0] > longer.index(".")
 
 
 class _TinyLM:

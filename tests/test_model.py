@@ -34,7 +34,7 @@ def trained(tmp_path_factory) -> Path:
 def test_model_folder_contents_and_manifest(trained: Path):
     assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "lm.npz", "manifest.json", "meaning.npz", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
-    assert m["format"] == "garblecheck-model" and m["format_version"] == 5
+    assert m["format"] == "garblecheck-model" and m["format_version"] == 6
     assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3}
     assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
@@ -126,12 +126,13 @@ def _copy(src: Path, dst: Path) -> Path:
         (lambda d: _resealed(d, "lm.npz", lm_k3=np.array([5, -3])), "lm.npz is malformed"),
         (lambda d: _resealed(d, "lm.npz", lm_vocab=np.frombuffer(b"a\nb", dtype=np.uint8)), "lm.npz is malformed"),
         (lambda d: _edit(d, lm_file=None), "names no language model"),
+        (lambda d: _resealed(d, "weights.npz", verdict_coef=np.array([1.0, np.nan])), "verdict's coefficients are malformed"),
         (lambda d: _edit(d, format_version=99), "format version 99"),
         (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True, "word_n_max": 3}), "shapes"),
         (lambda d: _edit(d, format="something-else"), "not a garblecheck model"),
     ],
     ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "meaning", "lm-truncated", "lm-keys", "lm-vocab",
-         "lm-missing", "version", "mismatch", "foreign"],
+         "lm-missing", "verdict", "version", "mismatch", "foreign"],
 )
 def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, damage, message):
     d = _copy(trained, tmp_path / "m")

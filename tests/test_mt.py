@@ -140,6 +140,9 @@ def test_a_name_run_into_a_word_is_flagged_and_an_attested_form_is_not():
     m = MeaningModel.build(NEWS + ["The HarborWatch group met the mayor. The mayor spoke."] * 3)
     found = [x for x in m.find("The VossMayor said HarborWatch had met the mayor.") if x.rule == "mt:joined"]
     assert [(x.suggestion, x.explanation) for x in found] == [("Voss Mayor", '"Voss" and "Mayor" run together')]
+    twice = "The VossMayor said so. The VossMayor met the mayor."  # a page that writes it twice spells a name
+    assert not [x for x in m.find(twice) if x.rule == "mt:joined"]
+    assert [x.suggestion for x in m.find(twice + " VarnMayor opened.") if x.rule == "mt:joined"] == ["Varn Mayor"]
 
 
 def test_a_missing_article_before_a_name_clean_news_writes_with_the(meaning: MeaningModel):
@@ -148,6 +151,9 @@ def test_a_missing_article_before_a_name_clean_news_writes_with_the(meaning: Mea
     assert text[f.start : f.end] == "Republic" and f.suggestion == "the Republic"
     assert f.explanation == 'clean news writes "to the Republic"'
     assert not [x for x in meaning.find("Ships sailed to the Republic of Voss.") if x.rule == "mt:article"]
+    # a name with its acronym before a noun is a modifier: "of Republic (RV) law" needs no article
+    assert not [x for x in meaning.find("Judges ruled on matters of Republic (RV) law.") if x.rule == "mt:article"]
+    assert [x.suggestion for x in meaning.find("Judges ruled on matters of Republic (RV).") if x.rule == "mt:article"] == ["the Republic"]
 
 
 def test_meaning_tables_survive_saving(people: MeaningModel):
@@ -159,7 +165,8 @@ def test_meaning_tables_survive_saving(people: MeaningModel):
 
 PEOPLE = (["President Ada Lindqvist said on Monday that she would travel to Vossian ports.",
            "Minister Karl Berg told reporters he had met Vossian traders.",
-           "The Vossian fleet left, and Karl Berg said his ministry agreed."] * 12)
+           "The Vossian fleet left, and Karl Berg said his ministry agreed.",
+           "The Vossian Party met, and he said the fleet would sail."] * 12)
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +183,9 @@ def test_a_pronoun_that_contradicts_a_known_person_is_flagged(people: MeaningMod
     # another name between them: the pronoun may be that person's
     assert not [x for x in people.find("Ada Lindqvist met Karl Berg, and he spoke.") if x.rule == "mt:pronoun"]
     assert not [x for x in people.find("Ada Lindqvist spoke.\nHe left.") if x.rule == "mt:pronoun"]  # another paragraph
+    # a body is no person: whoever "she" is, it is not the party
+    assert "Vossian Party" not in people.pronouns
+    assert not [x for x in people.find("The Vossian Party met, and she said the fleet would sail.") if x.rule == "mt:pronoun"]
 
 
 def test_a_word_clean_news_always_capitalises_written_in_lower_case_is_flagged(people: MeaningModel):

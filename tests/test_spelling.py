@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import garblecheck
-from garblecheck.text.spelling import spelling_key, spelling_variants
+from garblecheck.text.spelling import abbreviates, spelling_key, spelling_variants
 
 PAIRS = [("defence", "defense"), ("labour", "labor"), ("organisation", "organization"), ("programme", "program"),
          ("colour", "color"), ("centre", "center"), ("travelled", "traveled"), ("analyse", "analyze"),
@@ -35,7 +35,28 @@ def test_different_words_are_not_variants(a: str, b: str) -> None:
 def test_variants_are_symmetric_and_never_the_word_itself(a: str, b: str) -> None:
     assert not spelling_variants(a, a)
     assert spelling_variants(a, b) == spelling_variants(b, a)
-    assert spelling_variants(a, b) == (a != b and spelling_key(a) == spelling_key(b))
+    same = spelling_key(a) == spelling_key(b) or abbreviates(a, b) or abbreviates(b, a)
+    assert spelling_variants(a, b) == (a != b and same)
+
+
+@pytest.mark.parametrize("short, word", [("pct", "percent"), ("yrs", "years"), ("mln", "million"), ("dlrs", "dollars"),
+                                         ("bln", "billion"), ("st", "street")])
+def test_a_wire_abbreviation_is_a_spelling_of_its_word(short: str, word: str) -> None:
+    assert abbreviates(short, word) and spelling_variants(short, word) and spelling_variants(word.upper(), short)
+
+
+@pytest.mark.parametrize("short, word", [("act", "action"), ("min", "minute"), ("fly", "flying"), ("try", "trying"),
+                                         ("cts", "cats"), ("pct", "percentage points")])
+def test_a_short_word_is_no_abbreviation_of_a_longer_one(short: str, word: str) -> None:
+    assert not spelling_variants(short, word)
+
+
+@given(st.text(alphabet="bcdfghklmnprstvwxz", min_size=2, max_size=5), st.text(alphabet="abcdefghiklmnoprstuvwxz", max_size=8))
+def test_an_abbreviation_keeps_the_letters_of_its_word_in_order(short: str, filler: str) -> None:
+    word = short[0] + "".join(c + filler[i:i + 1] for i, c in enumerate(short[1:])) + "ion"
+    assert abbreviates(short, word)
+    assert not abbreviates(short + "a", word + "a") and not abbreviates(short, short + "e")
+    assert not abbreviates(short, "q" + word[1:]) or short[0] == "q"
 
 
 BRITISH = ("The defence ministry said the labour programme of the organisation would be reviewed at the centre "

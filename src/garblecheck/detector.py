@@ -34,7 +34,7 @@ class _Analysis:
         self.flags: List[List[Flag]] = [[] for _ in spans]  # the lexicon's, per sentence
         self.lex_score = 0.0
         self.logits: Any = None
-        self.ctx_evidence: Any = None
+        self.ctx_evidence: Any = None  # per word type of the page (WordTable.type_evidence)
         self.ctx_flags: List[Flag] = []  # flags of the context model (apart: the scores count lexicon flags)
         self.ctx_max: Any = None
         self.sentence_logits: Any = None
@@ -392,7 +392,7 @@ class Detector:
                 a.mt_logits = a.mt_logits + word_logits[lo:hi]
                 a.fluency = fluency[lo:hi]
             a.ctx_max = ctx_max[lo:hi]
-            a.ctx_evidence = words.evidence[w0:w1]
+            a.ctx_evidence = words.type_evidence(w0, w1)
             a.unknown_capitals = int((words.words.capital[w0:w1] & (words.lower[w0:w1] == 0)).sum())
             if model.flag_threshold is not None:
                 a.ctx_flags = self._context_flags(a.text, a, words, int(lo), w0, w1, model.flag_threshold)

@@ -111,6 +111,7 @@ NAME_MIN_COUNT = 20  # a repaired name must be attested this often in clean news
 NAME_MIN_COUNT_REAL = 5  # ... or this often where a real spinner made that very swap
 _NAME_PAIR = re.compile(r"([A-Z][a-z]+) ([A-Z][a-z]+)")  # word edges are checked after: much faster
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)[ ]\Z")
+_LINK_BEFORE = re.compile(r"[A-Z][A-Za-z]*,? (?:and|of|for|&) \Z")  # "Emergency Services and Public Protection"
 _WORD_AFTER = re.compile(r"[ ]?([A-Z][a-z]*|\()")
 MONTHS = frozenset("January February March April May June July August September October November December "
                    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split())
@@ -442,7 +443,8 @@ class Channel:
                 continue
             # a whole two-word name only, not a piece of a longer one ("Civil Aviation Organization")
             before = _WORD_BEFORE.search(text, max(0, s1 - 30), s1)
-            if (before and before.group(1)[0].isupper() and before.group(1) != "The") or _WORD_AFTER.match(text, e2):
+            if (before and before.group(1)[0].isupper() and before.group(1) != "The") or _WORD_AFTER.match(text, e2) \
+                    or _LINK_BEFORE.search(text, max(0, s1 - 40), s1):
                 continue
             best: Optional[Tuple[int, int, str]] = None
             for i, word in enumerate(pair):

@@ -80,6 +80,19 @@ class WordTable:
 
         return (at(first - 2), at(first - 1)), (at(last + 1), at(last + 2))
 
+    def type_evidence(self, lo: int, hi: int) -> np.ndarray:
+        """The largest evidence of each word type among words ``lo..hi`` that have any: a page's
+        own vocabulary (a sports page's "players" ten times) counts once, as a spinner's many
+        different swaps do not."""
+        e, ids = self.evidence[lo:hi], self.ids[lo:hi]
+        some = e > 0
+        if not some.any():
+            return e[some]
+        e, ids = e[some], ids[some]
+        order = np.lexsort((e, ids))
+        last = np.r_[ids[order][1:] != ids[order][:-1], True]  # the largest of each id comes last
+        return e[order][last]
+
     def sentence_max(self) -> np.ndarray:
         """The largest evidence in each sentence (0 for a sentence without words)."""
         out = np.zeros(self.n_sentences)

@@ -9,7 +9,7 @@ checked against statistics of clean news that :meth:`MeaningModel.build` gathers
                     name (of two words or more) counts as known after ``MIN_TITLED`` titled
                     mentions nearly all under one title
 ``mt:joined``       a name run into a lower-case English word ("MykolaivMayor") in a form clean
-                    news never writes
+                    news never writes, once on the page (a form written twice is how the page spells a name)
 ``mt:article``      a proper name (not an office) clean news writes with "the" after a
                     preposition ("in the United States") written without it ("in United States");
                     only where the name stands alone, not as a modifier ("of United States troops")
@@ -80,7 +80,7 @@ _NAME = r"[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,2}(?![\w'’\-]| [A-Z]|\.\w)"
 _LEADS = frozenset(("the", *PREPOSITIONS, *TITLES))
 _WORD_BEFORE_CAPITAL = re.compile(r"(?<![\w'’\-])([A-Za-z]+) (?=[A-Z])")  # a whole word, a space, a capital
 _NAME_RE = re.compile(_NAME)
-_FOLLOWER = re.compile(r"[ \t]*(?:([a-z]+)\b|[^\w\s]|\s|\Z)")
+_FOLLOWER = re.compile(r"(?:[ \t]+\([A-Z]{2,6}\))?[ \t]*(?:([a-z]+)\b|[^\w\s]|\s|\Z)")  # past "(EU)": "of European Union (EU) law"
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _JOINED_HEAD = re.compile(r"(?<![\w'’\-])[A-Z][a-z]{3,}\Z")
 _JOINED_TAIL = re.compile(r"[A-Z][a-z]{2,}(?![\w'’\-])")
@@ -154,12 +154,22 @@ def _cased(src: str, repl: str) -> str:
     return repl.capitalize() if src[:1].isupper() else repl
 
 
+_BODIES = frozenset(
+    "Party Republic Union Ministry Department Court Council Committee Army Force Forces Bank Company Group State States "
+    "Kingdom Federation Government House Congress Senate Assembly Organization Organisation Association Agency Office "
+    "Service Services University College School Church League Club Commission Front Movement Alliance Coalition Institute "
+    "Foundation Corporation Authority Board Police Guard Navy Office Parliament Democrats Republicans Party's".split())
+
+
 def _person(run: str) -> str:
-    """A run of capitalised words without the titles and articles before the name."""
+    """A run of capitalised words without the titles and articles before the name; "" for a body
+    ("Democratic Party", "Islamic Republic": a word of ``_BODIES``), whose pronoun is no one's."""
     words = run.split(" ")
     while words and (words[0].lower() in TITLES or words[0].lower() in STOPWORDS):
         words = words[1:]
-    return " ".join(words) if len(words) >= 2 else ""
+    if len(words) < 2 or any(w in _BODIES for w in words):
+        return ""
+    return " ".join(words)
 
 
 def _pronouns_after_names(text: str) -> Iterator[Tuple[str, int, int, int, str]]:
@@ -281,8 +291,12 @@ class MeaningModel:
                 out.append(Finding(end - len(name), end, "mt:article", f"the {name}",
                                    f'clean news writes "{word} the {name}"'))
         out += self._pronouns(text) + self._dropcaps(text)
-        for start, head, tail in _joined(text):  # a name run into a word: "MykolaivMayor", not "FoodCorps"
-            if head + tail not in self.joined and head.lower() not in self.lower and tail.lower() in self.lower:
+        joined = list(_joined(text))
+        times = Counter(head + tail for _, head, tail in joined)
+        for start, head, tail in joined:  # a name run into a word: "MykolaivMayor", not "FoodCorps"
+            # a form the page writes twice is how it spells a name ("ChemLawn"): a machine runs words together once
+            if times[head + tail] == 1 and head + tail not in self.joined and head.lower() not in self.lower \
+                    and tail.lower() in self.lower:
                 out.append(Finding(start, start + len(head) + len(tail), "mt:joined", f"{head} {tail}",
                                    f'"{head}" and "{tail}" run together'))
         return out
@@ -317,6 +331,8 @@ class MeaningModel:
         k = k[(k > 0) & (table.sentence[k] == table.sentence[np.maximum(k - 1, 0)])]
         out = []
         for start, end in table.offsets(k.tolist()):
+            if start and (text[start - 1].isalnum() or text[start - 1] in "_-/.@"):
+                continue  # part of a longer token ("8chan", "r/texas", "x.com/jorge"): not a word of its own
             word = text[start:end]
             right = word.capitalize()
             out.append(Finding(start, end, "mt:case", right,

@@ -21,7 +21,7 @@ from ..evidence.features import CharNgramHasher
 from ..text.io import jsonl_records, sha256_file
 from ..evidence.context import ContextModel
 from ..evidence.meaning import MeaningModel
-from ..verdict.trees import Trees
+from ..verdict.linear import Linear
 from ..verdict.model import N_SPIN_FEATURES, VERDICT_EVIDENCE, SpinModel, _at_fpr, sentence_inputs, sigmoid, stage1_features
 from .corpora import DEFAULT_DOMAIN, PAGE_WORDS, balanced, in_reserved_split, pages, trainable
 from .synth import PageNoise, MT_OPERATIONS, PAGE_FURNITURE, MTPerturber, RealSpinner, Spinner, SpunText, Thesaurus, lemma_u
@@ -302,31 +302,24 @@ def _fit_logistic(X: np.ndarray, y: np.ndarray, seed: int, weight: Optional[np.n
 
 
 def fit_verdict(feats: np.ndarray, labels: np.ndarray, real_feats: np.ndarray, seed: int,
-                groups: Optional[np.ndarray] = None, folds: int = 5) -> Tuple[Trees, np.ndarray]:
-    """The verdict: gradient-boosted trees over all the evidence (scikit-learn's
-    ``HistGradientBoostingClassifier``, log loss), the clean calibration pages (``labels`` 0) against
-    the thesaurus spins (``labels`` 1) and the real spinner's pages (``real_feats``), each kind of
-    damage weighing half as much as all the clean pages together. The score rises with every piece of
-    evidence (``VERDICT_EVIDENCE``: a monotonic constraint), so more flags never lower it.
+                groups: Optional[np.ndarray] = None, folds: int = 5) -> Tuple[Linear, np.ndarray]:
+    """The verdict: a monotone logistic model over all the evidence (``verdict/linear.py``), the
+    clean calibration pages (``labels`` 0) against the thesaurus spins (``labels`` 1) and the real
+    spinner's pages (``real_feats``), each kind of damage weighing half as much as all the clean
+    pages together. Its coefficients on the evidence (``VERDICT_EVIDENCE``) are never negative, so
+    more flags never lower a score. ``seed`` is kept for the signature: the fit is deterministic.
 
-    Returns the trees fitted on all pages and every page's out-of-fold score (``feats`` then
-    ``real_feats``): trees fitted without the page's document (``groups``, one per row of both), so
-    thresholds are set on scores the trees did not learn from."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
+    Returns the model fitted on all pages and every page's out-of-fold log-odds (``feats`` then
+    ``real_feats``): fitted without the page's document (``groups``, one per row of both), so
+    thresholds are set on scores the model did not learn from."""
     clean = labels == 0
     n0, n1, n2 = int(clean.sum()), int((~clean).sum()), len(real_feats)
     X = np.vstack([feats, real_feats]) if n2 else feats
     y = np.r_[labels, np.ones(n2)]
     w = np.r_[np.where(clean, 1.0, n0 / (2 * max(n1, 1))), np.full(n2, n0 / (2 * max(n2, 1)))]
-    monotonic = [1 if j in VERDICT_EVIDENCE else 0 for j in range(X.shape[1])]
 
-    def fitted(rows: np.ndarray) -> Trees:
-        gbm = HistGradientBoostingClassifier(max_iter=200, max_leaf_nodes=15, learning_rate=0.1, l2_regularization=1.0,
-                                             min_samples_leaf=max(2, min(20, int(rows.sum()) // 50)), early_stopping=False,
-                                             monotonic_cst=monotonic, random_state=seed)
-        gbm.fit(X[rows], y[rows], sample_weight=w[rows])
-        return Trees.from_sklearn(gbm)
+    def fitted(rows: np.ndarray) -> Linear:
+        return Linear.fit(X[rows], y[rows], w[rows], VERDICT_EVIDENCE)
 
     fold = (np.arange(len(y)) if groups is None else np.asarray(groups)) % folds
     oof = np.zeros(len(y))
@@ -551,7 +544,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
               "miss": {k: float((g < model.stage1_bar).mean()) for k, g in groups.items() if len(g) and k != "clean"},
               "pages": {k: int(len(g)) for k, g in groups.items()}}
     log(f"stage 1: bar {model.stage1_bar:.4f} clears {stage1['clean_cleared']:.3f} of the clean calibration pages")
-    calib_scores = sigmoid(oof[: len(feats)])  # out of fold: thresholds on scores the trees did not learn from
+    calib_scores = sigmoid(oof[: len(feats)])  # out of fold: thresholds on scores the verdict did not learn from
     # the threshold keeps false positives rare: at least 0.5, and above all but cfg.clean_fpr of the clean
     # calibration pages (the pages and their noisy copies)
     model.clean_scores = np.sort(calib_scores[ylab == 0])

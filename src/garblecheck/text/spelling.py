@@ -8,6 +8,10 @@ ae/oe in Greek and Latin words) and a short list of irregular pairs; :func:`spel
 says whether two different words share a key. The rules are narrow on purpose (-our only after two
 letters, so "four" and "for" stay apart; a doubled l only after a vowel with two letters before it,
 so "filled" and "filed" stay apart).
+
+A wire abbreviation and its word ("pct" and "percent", "yrs" and "years", "mln" and "million") are
+two spellings too (:func:`abbreviates`): an abbreviation has no vowel and no y past its first letter,
+so "act" is never one of "action" nor "fly" of "flying".
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["spelling_key", "spelling_variants"]
+__all__ = ["abbreviates", "spelling_key", "spelling_variants"]
 
 _IRREGULAR = {
     "grey": "gray", "greyer": "grayer", "greys": "grays", "tyre": "tire", "tyres": "tires", "aluminium": "aluminum",
@@ -60,7 +64,20 @@ def spelling_key(word: str) -> str:
     return w
 
 
+def abbreviates(short: str, word: str) -> bool:
+    """Whether ``short`` (lower case) is a vowelless abbreviation of ``word``: two to five letters,
+    the same first letter, every letter found in ``word`` in order, and ``word`` longer by two or more."""
+    if not 2 <= len(short) <= 5 or len(word) < len(short) + 2 or short[0] != word[0] or not short.isalpha():
+        return False
+    if any(c in "aeiou" for c in short) or "y" in short[1:]:
+        return False
+    rest = iter(word)
+    return all(c in rest for c in short)
+
+
 def spelling_variants(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` are two spellings of one word (of one phrase, word by word)."""
+    """Whether ``a`` and ``b`` are two spellings of one word (of one phrase, word by word), an
+    abbreviation of a word included."""
     wa, wb = a.lower().split(), b.lower().split()
-    return wa != wb and len(wa) == len(wb) and all(spelling_key(x) == spelling_key(y) for x, y in zip(wa, wb))
+    return wa != wb and len(wa) == len(wb) and all(
+        spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x) for x, y in zip(wa, wb))

@@ -11,7 +11,7 @@ Sentence and document features (the same functions serve training and scoring)::
     q      = probability that a word was substituted (garblecheck.evidence.context), m = its maximum per sentence
     u      = c . [z, logit m] + c0, the sentence logit; sentence probability = sigmoid(u)
     spin   = [max u, mean u, mean of the 3 largest u, share of u > 0, log(1 + n_sentences),
-              sum of q, words with q > 0.5, > 0.8 (each per 100 words), mean of the 5 largest q,
+              sum of q, word types with q > 0.5, > 0.8 (each per 100 words), mean of the 5 largest q,
               share of sentences with m > 0.5]
     g      = 1 - exp(-(sum of the lexicon flags' confidences + words with q > 0.5)), the page's
              support: 0 without a flag or a confident swap
@@ -19,14 +19,15 @@ Sentence and document features (the same functions serve training and scoring)::
               an untouched page per word (0 if negative), log(1 + the words it rests on)]  (decode.page_rates)
     stack  = spin + [lexicon flag-density score] + rate
     spin_score = sigmoid(spin . a + a0)
-    score  = sigmoid(T(stack))       T: gradient-boosted trees (verdict/trees.py)
+    score  = sigmoid(stack . b + b0) b >= 0 on the evidence (verdict/linear.py)
 
 One verdict model reads all the page's evidence, so evidence that agrees adds up: it is learned on
 clean pages of every domain against their copies spun with the thesaurus and spun the way real
 spinners spin (learn.synth.RealSpinner), with page noise, each kind of damage weighing half as much
-as the clean pages. ``T`` rises with every piece of evidence (the context model's sums and counts,
-the lexicon score, the gated rate: ``VERDICT_EVIDENCE``, a monotonic constraint), so a page with
-more flags never scores lower. The page rate enters through its support ``g``: a rate with no flag and no
+as the clean pages. Its coefficients on the evidence (the context model's sums and counts, the
+lexicon score, the gated rate: ``VERDICT_EVIDENCE``) are bound to be >= 0, so a page with more flags
+never scores lower. The context model's evidence ``q`` counts each word type of a page once (its
+largest), so a page's own vocabulary repeated ("players" on a football page) is one piece of evidence. The page rate enters through its support ``g``: a rate with no flag and no
 confident swap beside it cannot call a page alone. Its threshold is set so that every domain's
 clean calibration pages stay within the false-positive rate (``clean_scores_by_domain``).
 
@@ -66,7 +67,7 @@ import numpy as np
 
 from ..evidence.features import ngram_sums, word_ngram_sums
 from ..text.io import sha256_file
-from .trees import Trees
+from .linear import Linear
 
 if TYPE_CHECKING:
     from ..evidence.context import ContextModel
@@ -76,8 +77,8 @@ __all__ = ["SpinModel", "ModelError", "doc_features", "mt_features", "stage1_fea
            "FORMAT_VERSION", "default_model_dir"]
 
 FORMAT = "garblecheck-model"
-FORMAT_VERSION = 5  # 2: word n-grams and fluency in the mt score; 3: the trigram language model; 4: page rates, stage 1;
-# 5: one verdict over all the evidence, thresholds per domain
+FORMAT_VERSION = 6  # 2: word n-grams and fluency in the mt score; 3: the trigram language model; 4: page rates, stage 1;
+# 5: one verdict over all the evidence, thresholds per domain; 6: that verdict linear and monotone, context evidence per word type
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
@@ -267,7 +268,7 @@ class SpinModel:
     bias: float
     spin_coef: np.ndarray  # N_SPIN_FEATURES
     spin_intercept: float
-    verdict: Optional[Trees] = None  # the verdict over all the evidence (N_STACK_FEATURES); None: score = spin_score
+    verdict: Optional[Linear] = None  # the verdict over all the evidence (N_STACK_FEATURES); None: score = spin_score
     sent_coef: np.ndarray = field(default_factory=lambda: np.array([1.0, 0.0]))
     sent_intercept: float = 0.0
     context: Optional["ContextModel"] = None
@@ -492,7 +493,7 @@ class SpinModel:
                 bias=float(arrays["ngram_bias"][0]),
                 spin_coef=arrays["spin_coef"].astype(np.float64),
                 spin_intercept=float(arrays["spin_intercept"][0]),
-                verdict=Trees.from_arrays(arrays, "verdict_", N_STACK_FEATURES) if "verdict_feature" in arrays else None,
+                verdict=Linear.from_arrays(arrays, "verdict_", N_STACK_FEATURES) if "verdict_coef" in arrays else None,
                 sent_coef=arrays["sent_coef"].astype(np.float64),
                 sent_intercept=float(arrays["sent_intercept"][0]),
                 context=context,
