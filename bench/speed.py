@@ -6,7 +6,7 @@
 Prints (a) the matrix-free n-gram fast path in MB/s on one core, (b) the whole Detector.check,
 (c) scikit-learn's HashingVectorizer(analyzer="char", ngram_range=(1, 5)) with the same linear
 model, the speed-up of (a) over (c), the peak RSS, and the cold start of `garblecheck score` on a
-one-line file. Texts come from ../shared/corpora/clean-news when present, otherwise from the
+one-line file, then the pipeline workload of ``bench/workload.py`` (``--no-workload`` skips it). Texts come from ../shared/corpora/clean-news when present, otherwise from the
 shipped examples repeated.
 """
 
@@ -72,6 +72,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=8.0)
     ap.add_argument("--baseline-mb", type=float, default=1.0, help="text for the slow sklearn baseline")
     ap.add_argument("--model", default=None)
+    ap.add_argument("--no-workload", action="store_true", help="skip the pipeline workload (bench/workload.py)")
     args = ap.parse_args()
 
     docs = corpus(args.mb)
@@ -120,6 +121,9 @@ def main() -> None:
             starts.append(time.perf_counter() - t)
     print(f"cold start `{' '.join(Path(c).name for c in cmd)} score one-line-file`: median {statistics.median(starts):.3f} s "
           f"(min {min(starts):.3f} s, 7 runs)")
+    if not args.no_workload:  # filter of records and score of one file, whole processes on one core
+        subprocess.run([sys.executable, str(Path(__file__).with_name("workload.py"))]
+                       + (["--model", args.model] if args.model else []), check=False)
 
 
 if __name__ == "__main__":

@@ -127,12 +127,14 @@ def _copy(src: Path, dst: Path) -> Path:
         (lambda d: _resealed(d, "lm.npz", lm_vocab=np.frombuffer(b"a\nb", dtype=np.uint8)), "lm.npz is malformed"),
         (lambda d: _edit(d, lm_file=None), "names no language model"),
         (lambda d: _resealed(d, "weights.npz", verdict_coef=np.array([1.0, np.nan])), "verdict's coefficients are malformed"),
+        (lambda d: _resealed(d, "weights.npz", vocab_replace_rate=np.zeros(7), vocab_form_weight=np.zeros(7)),
+         "vocabulary rates do not match"),
         (lambda d: _edit(d, format_version=99), "format version 99"),
         (lambda d: _edit(d, featurizer={"n_min": 1, "n_max": 5, "bits": 12, "lowercase": True, "word_n_max": 3}), "shapes"),
         (lambda d: _edit(d, format="something-else"), "not a garblecheck model"),
     ],
     ids=["truncated", "bad-json", "no-manifest", "no-weights", "context", "meaning", "lm-truncated", "lm-keys", "lm-vocab",
-         "lm-missing", "verdict", "version", "mismatch", "foreign"],
+         "lm-missing", "verdict", "vocab-rates", "version", "mismatch", "foreign"],
 )
 def test_damaged_models_give_one_line_errors(trained: Path, tmp_path: Path, damage, message):
     d = _copy(trained, tmp_path / "m")
@@ -202,6 +204,30 @@ def test_the_stage1_bar_follows_the_allowed_miss_rate():
     m.stage1_scores = {}
     with pytest.raises(ModelError, match="stage-1"):
         m.stage1_bar_for(0.01)
+
+
+def test_the_shipped_vocabulary_rates_are_what_the_shipped_channel_gives():
+    """The rates a model ships (decode.vocab_rates) equal those built at run time, word by word, and
+    the detector reads them only for the channel they were computed for."""
+    from garblecheck import Detector
+    from garblecheck.decoding.channel import Channel, channel_fingerprint
+    from garblecheck.decoding.decode import _Pool
+    from garblecheck.verdict.model import default_model_dir
+
+    m = SpinModel.load(default_model_dir())
+    assert m.vocab_rates is not None and m.channel_sha256 == channel_fingerprint()
+    lm = m.context.lm
+    ids = np.random.default_rng(0).choice(len(lm.vocab), 3000, replace=False)
+    r, a = _Pool(lm, Channel.default()).vocab_rates(ids)
+    assert np.array_equal(r, m.vocab_rates[0][ids]) and np.array_equal(a, m.vocab_rates[1][ids])
+    text = "Tons of Pakistanis died final month, officers stated on Tuesday."
+    shipped, other = Detector(model=m), Detector(model=m, channel=Channel.load())
+    assert shipped.check(text).to_dict() == other.check(text).to_dict()
+    assert "vocab_rates" in shipped._options and "vocab_rates" not in other._options
+    m.channel_sha256 = "0" * 64  # rates of another channel are never read
+    stale = Detector(model=m)
+    stale.check(text)
+    assert "vocab_rates" not in stale._options
 
 
 def test_a_verified_file_is_read_again_after_a_runtime_failure_but_not_a_third_time(monkeypatch):

@@ -360,9 +360,20 @@ class Detector:
         from .decoding.decode import page_rates
 
         found, lower = looked_up
+        self._shipped_rates()
         ids = found[lower].astype(np.int32)
         doc = (np.searchsorted(bounds, words.sentence[lower], side="right") - 1).astype(np.int32)
         return page_rates(self.get_lm(), self.get_channel(), ids, doc, len(bounds) - 1, self._options)
+
+    def _shipped_rates(self) -> None:
+        """Give the decoder's options the model's vocabulary rates when they were computed for the
+        channel in use (the shipped one, by its fingerprint): then the page rate is a gather per word."""
+        from .decoding.channel import Channel, channel_fingerprint
+
+        model, channel = self.spin_model, self.get_channel()
+        if "vocab_rates" not in self._options and model is not None and model.vocab_rates is not None \
+                and channel is Channel.default() and model.channel_sha256 == channel_fingerprint():
+            self._options["vocab_rates"] = (self.get_lm(), channel, *model.vocab_rates)
 
     def _stage2(self, out: Sequence["_Analysis"], words: Words, looked_up: Tuple[np.ndarray, np.ndarray]) -> None:
         """The context model, the language model's fluency and the evidence of meaning for the

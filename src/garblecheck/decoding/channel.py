@@ -29,6 +29,7 @@ kept words (``garblecheck.learn.channel_fit``). Sources, all shipped in ``corpor
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import math
 import re
@@ -121,6 +122,17 @@ def default_channel_dir() -> Path:
     from ..text.resources import data_path
 
     return data_path("corpora", "channel")
+
+
+@lru_cache(maxsize=8)
+def channel_fingerprint(directory: Optional[PathLike] = None) -> str:
+    """sha256 of a channel folder's files, names and bytes (default: the shipped one): a model's
+    vocabulary rates hold for the channel whose fingerprint it records."""
+    d = Path(directory) if directory is not None else default_channel_dir()
+    h = hashlib.sha256()
+    for p in sorted(q for q in d.iterdir() if q.is_file()):
+        h.update(p.name.encode("utf-8") + b"\0" + p.read_bytes())
+    return h.hexdigest()
 
 
 class ChannelStats:

@@ -667,11 +667,21 @@ def _intensity_only(prep: _Prepared, doc: np.ndarray, D: int, known: np.ndarray,
 
 
 def _pool(lm: LanguageModel, channel: Channel, cache: Dict[str, Any]) -> "_Pool":
-    """The option pool of ``cache`` for this ``lm`` and ``channel`` (a new one for others)."""
+    """The option pool of ``cache`` for this ``lm`` and ``channel`` (a new one for others), given
+    the vocabulary rates ``cache["vocab_rates"]`` holds for them, if any (``(lm, channel, r, a)``)."""
     pool = cache.get("pool")
     if pool is None or pool.channel is not channel or pool.lm is not lm:
-        pool = cache["pool"] = _Pool(lm, channel)
+        known = cache.get("vocab_rates")
+        rates = known[2:] if known is not None and known[0] is lm and known[1] is channel else None
+        pool = cache["pool"] = _Pool(lm, channel, rates)
     return pool
+
+
+def vocab_rates(lm: LanguageModel, channel: Channel) -> Tuple[np.ndarray, np.ndarray]:
+    """``r_w`` and ``a_w`` (:func:`page_rates`) of every word of the language model's vocabulary:
+    they never change for one language model and channel, so a model ships them
+    (``SpinModel.vocab_rates``) and ``page_rates`` is a gather per word."""
+    return _Pool(lm, channel).vocab_rates(np.arange(len(lm.vocab), dtype=np.int64))  # type: ignore[attr-defined]
 
 
 PAGE_RATE_GRID = np.geomspace(0.01, 2.0, 24)  # the intensities page_rates chooses from
@@ -727,8 +737,8 @@ class _Pool:
     features and rate in ``keep_feat`` and ``keep_rate``. A form gets the ``MAX_PRIOR`` originals
     the language model knows that are most likely by channel, rate and unigram."""
 
-    def __init__(self, lm: LanguageModel, channel: Channel) -> None:
-        self.lm, self.channel = lm, channel
+    def __init__(self, lm: LanguageModel, channel: Channel, rates: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> None:
+        self.lm, self.channel, self._shipped = lm, channel, rates
         self.slot: Dict[str, int] = {}
         self.names: List[Tuple[str, ...]] = []
         F = len(OPTION_FEATURES)
@@ -739,8 +749,8 @@ class _Pool:
         self.rate = np.zeros(0)
         self.keep_feat = np.zeros((0, F))
         self.keep_rate = np.zeros(0)
-        self._vocab_r: Optional[np.ndarray] = None
-        self._vocab_a = np.zeros(0)
+        self._vocab_r: Optional[np.ndarray] = None if rates is None else rates[0]
+        self._vocab_a = np.zeros(0) if rates is None else rates[1]
 
     def vocab_rates(self, ids: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Per vocabulary id of ``ids``: the word's replace rate ``r_w`` and how much it looks
@@ -769,7 +779,7 @@ class _Pool:
         new = sorted({f for f, k in zip(forms, out) if k < 0})
         if new:
             if len(self.slot) > 500_000:  # bounded memory on endless streams of new forms
-                self.__init__(self.lm, self.channel)  # type: ignore[misc]
+                self.__init__(self.lm, self.channel, self._shipped)  # type: ignore[misc]
                 return self.slots(forms)
             self._add(new)
             out = [get(f, -1) for f in forms]

@@ -172,8 +172,8 @@ class TrainConfig:
     word_n_max: int = 3  # word n-grams of the mt classifier
     word_bits: int = 20
     lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
-    stage1_density: float = 0.05  # the thesaurus spins stage 1's bar must let through
-    stage1_miss: float = 0.005  # the share of each kind of damaged calibration page allowed to stop at stage 1
+    stage1_density: float = 0.05  # the thin thesaurus spins whose stage-1 misses are reported
+    stage1_miss: float = 0.005  # the share of real-spinner pages and of translations allowed to stop at stage 1
     dump_calibration: Optional[str] = None  # write the calibration pages' verdict features here (.npz), for study
 
 
@@ -528,8 +528,8 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
         np.savez_compressed(cfg.dump_calibration, features=feats, labels=ylab, domains=cdomain, real_features=real_feats,
                             real_domains=rdomain)
     # stage 1: the cheap evidence, against the clean pages, of spun pages of both spinners and of
-    # machine translations; its bar lets at most cfg.stage1_miss of each kind (the thesaurus
-    # spins at cfg.stage1_density, the real spinner's, the translations) stop at stage 1
+    # machine translations; its bar lets at most cfg.stage1_miss of the real spinner's pages and of
+    # the translations stop at stage 1 (the thesaurus spins at cfg.stage1_density are reported apart)
     mt_pages = det._analyze([t.text for t in t_split["calib"]], full=False) if t_split["calib"] else []
     s1 = np.array([stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits) for a in [*analyses, *mt_pages]])
     s1_y = np.r_[stack_y, np.ones(len(mt_pages))]
@@ -649,8 +649,19 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
         "calibration": calibration,
         "metrics": metrics,
     }
+    model.vocab_rates, model.channel_sha256 = shipped_rates(model)
     manifest = model.save(out_dir, manifest_extra)
     return manifest
+
+
+def shipped_rates(model: SpinModel) -> Tuple[Tuple[np.ndarray, np.ndarray], str]:
+    """The vocabulary rates of ``model``'s language model under the shipped channel, and that
+    channel's fingerprint (``SpinModel.vocab_rates``, ``channel_sha256``)."""
+    from ..decoding.channel import Channel, channel_fingerprint
+    from ..decoding.decode import vocab_rates
+
+    assert model.context is not None, "vocabulary rates need a language model"
+    return vocab_rates(model.context.lm, Channel.default()), channel_fingerprint()
 
 
 def _thesaurus_path() -> Path:
