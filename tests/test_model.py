@@ -77,12 +77,14 @@ def test_the_mt_generator_never_moves_the_spin_model(trained: Path, tmp_path: Pa
 
 
 def test_score_and_eval_with_a_model(trained: Path):
-    r = run("score", "--model", str(trained), "--format", "jsonl", "-", input="Tons of people fled final month.\n")
+    r = run("score", "--model", str(trained), "--full", "--format", "jsonl", "-", input="Tons of people fled final month.\n")
     rec = json.loads(r.stdout)
-    assert rec["spin_score"] is not None and 0 <= rec["spin_score"] <= 1
-    det = garblecheck.Detector(model=trained)
+    assert rec["spin_score"] is not None and 0 <= rec["spin_score"] <= 1 and rec["stage"] == 2
+    det = garblecheck.Detector(model=trained, full=True)
     rep = det.check("Tons of people fled final month.")
     assert rep.score == pytest.approx(rec["score"]) and rep.threshold == det.spin_model.threshold
+    quick = json.loads(run("score", "--model", str(trained), "--format", "jsonl", "-", input="Tons of people fled final month.\n").stdout)
+    assert quick["stage"] in (1, 2) and (quick["spin_score"] is None) == (quick["stage"] == 1)
     e = run("eval", "--clean", str(DATA), "--model", str(trained), "--format", "json")
     assert e.exit_code == 0, e.output
     res = json.loads(e.stdout)
