@@ -66,3 +66,25 @@ def test_size_batches_keep_order_and_stay_under_the_limit_but_for_a_lone_big_ite
     assert [x for b in batches for x in b] == sizes
     assert all(sum(b) <= limit or len(b) == 1 for b in batches)
     assert all(sum(a) + b[0] > limit for a, b in zip(batches, batches[1:]))
+
+
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=30), st.integers(0, 2**31))
+@settings(max_examples=60, deadline=None)
+def test_the_skeleton_keeps_function_words_and_forgets_which_content_word(ids, seed):
+    from garblecheck.evidence.features import SKELETON_OFFSET, skeleton_ids, word_ngrams
+
+    rng = np.random.default_rng(seed)
+    function = np.zeros(41, dtype=bool)
+    function[1:10] = True  # ids 1-9 are function words, 0 is unknown
+    ids = np.array(ids)
+    capital = rng.random(len(ids)) < 0.3
+    sk = skeleton_ids(ids, capital, function)
+    fn = function[ids] & (ids > 0)
+    assert (sk[fn] - SKELETON_OFFSET == ids[fn]).all()
+    assert set((sk[~fn] - SKELETON_OFFSET).tolist()) <= {41, 42}
+    assert ((sk[~fn] - SKELETON_OFFSET == 42) == capital[~fn]).all()
+    # any other content word, with the same capitalisation, leaves the skeleton and its n-grams alone
+    other = np.where(fn, ids, rng.integers(10, 41, len(ids)))
+    assert (skeleton_ids(other, capital, function) == sk).all()
+    sentence = np.zeros(len(ids), dtype=np.int64)
+    assert (word_ngrams(sk, sentence, 1, 4, 20)[0] == word_ngrams(skeleton_ids(other, capital, function), sentence, 1, 4, 20)[0]).all()

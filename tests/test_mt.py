@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -361,3 +362,33 @@ def test_the_mt_threshold_is_reached_by_at_most_the_stated_share_of_clean_pages(
     assert 0.5 <= t <= 0.999
     assert np.mean(np.array(scores) >= t) <= fpr + 1e-12
     assert m.mt_threshold_for_fpr(fpr / 10) >= t  # a lower rate, a higher bar
+
+
+def test_a_chain_runs_its_legs_in_order_and_batches_documents():
+    from garblecheck.learn.roundtrip import chain, roundtrip_records
+
+    calls = []
+
+    def leg(tag):
+        def run(xs):
+            calls.append((tag, len(xs)))
+            return [f"{x}{tag}" for x in xs]
+        return run
+
+    docs = [{"id": str(i), "text": f"Doc {i} one. Doc {i} two.\n\nDoc {i} three."} for i in range(5)]
+    recs = list(roundtrip_records(docs, chain(leg("a"), leg("b")), "ab", "f.jsonl", batch=2))
+    assert [r["source_id"] for r in recs] == ["0", "1", "2", "3", "4"]
+    assert recs[3]["text"] == "Doc 3 one.ab Doc 3 two.ab\n\nDoc 3 three.ab"
+    assert calls == [("a", 6), ("b", 6), ("a", 6), ("b", 6), ("a", 3), ("b", 3)]  # 2 + 2 + 1 documents a call
+
+
+@pytest.mark.skipif(shutil.which("apertium") is None, reason="Debian's apertium is not installed")
+def test_an_apertium_leg_returns_one_translation_a_sentence():
+    from garblecheck.learn.roundtrip import apertium
+
+    try:
+        leg = apertium("eng-spa")
+        out = leg(["The house is red.", "", "Two dogs ran home."])
+    except Exception as e:  # noqa: BLE001 - the mode's package may be missing
+        pytest.skip(f"apertium eng-spa unavailable: {e}")
+    assert len(out) == 3 and out[1] == "" and "casa" in out[0].lower()

@@ -394,7 +394,7 @@ class Detector:
             from .evidence.lm import sentence_fluency
 
             lower = words.lower
-            word_logits = model.mt_word_logits(lower, words.sentence, n_sentences)
+            word_logits = model.mt_word_logits(lower, words.sentence, n_sentences, words.words.capital)
             fluency = sentence_fluency(self.get_lm(), lower, words.sentence, n_sentences, ctx.function_words())
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]

@@ -18,7 +18,8 @@ from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ["CharNgramHasher", "ngram_sums", "word_ngram_sums", "word_ngrams", "word_ngram_matrix", "padded_sentences", "BOUNDARY"]
+__all__ = ["CharNgramHasher", "ngram_sums", "word_ngram_sums", "word_ngrams", "word_ngram_matrix", "padded_sentences", "BOUNDARY",
+           "skeleton_ids", "SKELETON_OFFSET"]
 
 BOUNDARY = b"\x02"
 _P = np.uint32(0x01000193)  # FNV-32 prime as the rolling-hash base (arithmetic wraps mod 2**32)
@@ -228,6 +229,18 @@ def sentence_blocks(sentence: np.ndarray, n_sentences: int, size: int = WORD_BLO
     for s0, s1 in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
         if s1 > s0:
             yield int(first[s0]), int(first[s1]), s0, s1
+
+
+SKELETON_OFFSET = 1 << 40  # skeleton ids start here: no skeleton n-gram has the code of a word n-gram
+
+
+def skeleton_ids(lower: np.ndarray, capital: np.ndarray, function: np.ndarray) -> np.ndarray:
+    """Per word, its vocabulary id if it is a function word, else one of two classes (capitalised
+    or not): the function-word n-grams of translated text ("the X of X", "X the X"), whatever
+    the content words and their domain (Volansky et al. 2015). ``function``: per vocabulary id."""
+    lower = np.asarray(lower, dtype=np.int64)
+    keep = function[lower] & (lower > 0)
+    return np.where(keep, lower, len(function) + np.asarray(capital, dtype=np.int64)) + SKELETON_OFFSET
 
 
 def word_ngram_sums(ids: np.ndarray, sentence: np.ndarray, n_sentences: int, weights: np.ndarray,

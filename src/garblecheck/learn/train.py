@@ -171,6 +171,7 @@ class TrainConfig:
     mt_alpha: float = 5e-7
     word_n_max: int = 3  # word n-grams of the mt classifier
     word_bits: int = 20
+    skeleton_n_max: int = 4  # function-word skeleton n-grams of the mt classifier (features.skeleton_ids); 0: none
     lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
     stage1_density: float = 0.05  # the thin thesaurus spins whose stage-1 misses are reported
     stage1_miss: float = 0.005  # the share of real-spinner pages and of translations allowed to stop at stage 1
@@ -469,6 +470,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0,
                       context=context, meaning=meaning, n_min=cfg.n_min, n_max=cfg.n_max, mt_weights=mt_coef[: 1 << cfg.bits],
                       mt_word_weights=mt_coef[1 << cfg.bits :], word_n_max=cfg.word_n_max,
+                      skeleton_n_max=cfg.skeleton_n_max,
                       mt_bias=float(mt_clf.intercept_[0]))
 
     corigins: List[int] = []
@@ -763,10 +765,13 @@ def mt_matrix(hasher: CharNgramHasher, context: ContextModel, texts: Sequence[st
     """The mt classifier's input: character n-grams beside word n-grams of vocabulary ids."""
     from scipy import sparse
 
-    from ..evidence.features import word_ngram_matrix
+    from ..evidence.features import skeleton_ids, word_ngram_matrix
 
     table = context.table(texts)
     words = word_ngram_matrix(table.lower, table.sentence, len(texts), cfg.word_n_max, cfg.word_bits)
+    if cfg.skeleton_n_max:  # into the same table as the word n-grams, as SpinModel.mt_word_logits reads them
+        skeleton = skeleton_ids(table.lower, table.words.capital, context.function_words())
+        words = words + word_ngram_matrix(skeleton, table.sentence, len(texts), cfg.skeleton_n_max, cfg.word_bits)
     return sparse.hstack([hasher.transform(texts), words], format="csr")
 
 

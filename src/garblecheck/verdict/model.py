@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 
 import numpy as np
 
-from ..evidence.features import ngram_sums, word_ngram_sums
+from ..evidence.features import ngram_sums, skeleton_ids, word_ngram_sums
 from ..text.io import sha256_file
 from .linear import Linear
 
@@ -277,6 +277,7 @@ class SpinModel:
     mt_weights: Optional[np.ndarray] = None  # float32, 2**bits n-gram weights of the mt classifier
     mt_word_weights: Optional[np.ndarray] = None  # float32, word n-gram weights of the mt classifier
     word_n_max: int = 3
+    skeleton_n_max: int = 0  # function-word skeleton n-grams of the mt classifier (features.skeleton_ids); 0: none
     mt_bias: float = 0.0
     mt_coef: np.ndarray = field(default_factory=lambda: np.zeros(N_MT_FEATURES))
     mt_intercept: float = 0.0
@@ -318,13 +319,21 @@ class SpinModel:
 
     def featurizer_params(self) -> Dict[str, Any]:
         return {"n_min": self.n_min, "n_max": self.n_max, "bits": self.bits, "lowercase": self.lowercase,
-                "word_n_max": self.word_n_max}
+                "word_n_max": self.word_n_max, "skeleton_n_max": self.skeleton_n_max}
 
-    def mt_word_logits(self, ids: np.ndarray, sentence: np.ndarray, n_sentences: int) -> np.ndarray:
-        """The word part of the mt sentence logits (zeros without word weights)."""
+    def mt_word_logits(self, ids: np.ndarray, sentence: np.ndarray, n_sentences: int,
+                       capital: Optional[np.ndarray] = None) -> np.ndarray:
+        """The word part of the mt sentence logits (zeros without word weights): word n-grams of
+        vocabulary ``ids``, and with ``skeleton_n_max`` the function-word skeleton n-grams (which
+        read ``capital``, per word, and the context model's function words)."""
         if self.mt_word_weights is None:
             return np.zeros(n_sentences)
-        return word_ngram_sums(ids, sentence, n_sentences, self.mt_word_weights, self.word_n_max)
+        z = word_ngram_sums(ids, sentence, n_sentences, self.mt_word_weights, self.word_n_max)
+        if self.skeleton_n_max and self.context is not None:
+            skeleton = skeleton_ids(ids, np.zeros(len(ids), bool) if capital is None else capital,
+                                    self.context.function_words())
+            z = z + word_ngram_sums(skeleton, sentence, n_sentences, self.mt_word_weights, self.skeleton_n_max)
+        return z
 
     def sentence_logits(self, sentences: Sequence[str]) -> np.ndarray:
         """Linear scores of sentences through the matrix-free fast path."""
@@ -509,6 +518,7 @@ class SpinModel:
                 mt_weights=arrays["mt_weights"].astype(np.float32) if "mt_weights" in arrays else None,
                 mt_word_weights=arrays["mt_word_weights"].astype(np.float32) if "mt_word_weights" in arrays else None,
                 word_n_max=int(feat.get("word_n_max", 3)),
+                skeleton_n_max=int(feat.get("skeleton_n_max", 0)),
                 mt_bias=float(arrays["mt_bias"][0]) if "mt_bias" in arrays else 0.0,
                 mt_coef=arrays["mt_coef"].astype(np.float64) if "mt_coef" in arrays else np.zeros(N_MT_FEATURES),
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
@@ -550,6 +560,7 @@ class SpinModel:
         if not (np.isfinite(w).all() and np.isfinite(model.spin_coef).all()
                 and (model.mt_word_weights is None or np.isfinite(model.mt_word_weights).all())):
             raise ModelError(f"{where}: weights contain NaN or infinity")
-        if not 1 <= model.n_min <= model.n_max <= 8 or not 1 <= model.word_n_max <= 5 or not 0.0 <= model.threshold <= 1.0:
+        if (not 1 <= model.n_min <= model.n_max <= 8 or not 1 <= model.word_n_max <= 5
+                or not 0 <= model.skeleton_n_max <= 6 or not 0.0 <= model.threshold <= 1.0):
             raise ModelError(f"{where}: featurizer parameters or threshold out of range")
         return model
