@@ -35,7 +35,8 @@ def test_model_folder_contents_and_manifest(trained: Path):
     assert sorted(p.name for p in trained.iterdir()) == ["context.npz", "lm.npz", "manifest.json", "meaning.npz", "weights.npz"]
     m = json.loads((trained / "manifest.json").read_text())
     assert m["format"] == "garblecheck-model" and m["format_version"] == 6
-    assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3}
+    assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3,
+                             "skeleton_n_max": 0}
     assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
     assert m["context_sha256"] == hashlib.sha256((trained / "context.npz").read_bytes()).hexdigest()
