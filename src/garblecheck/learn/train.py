@@ -171,7 +171,7 @@ class TrainConfig:
     mt_alpha: float = 5e-7
     word_n_max: int = 3  # word n-grams of the mt classifier
     word_bits: int = 20
-    skeleton_n_max: int = 0  # function-word skeleton n-grams of the mt classifier (features.skeleton_ids; 4 measured lower chain recall: MODEL_CARD); 0: none
+    skeleton_n_max: int = 0  # function-word skeleton n-grams of the mt classifier (features.skeleton_ids; 0: none; 4 lowered the recall of every chain, issue 31)
     lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
     stage1_density: float = 0.05  # the thin thesaurus spins whose stage-1 misses are reported
     stage1_miss: float = 0.005  # the share of real-spinner pages and of translations allowed to stop at stage 1

@@ -322,7 +322,7 @@ class SpinModel:
                 "word_n_max": self.word_n_max, "skeleton_n_max": self.skeleton_n_max}
 
     def mt_word_logits(self, ids: np.ndarray, sentence: np.ndarray, n_sentences: int,
-                       capital: Optional[np.ndarray] = None) -> np.ndarray:
+                       capital: np.ndarray) -> np.ndarray:
         """The word part of the mt sentence logits (zeros without word weights): word n-grams of
         vocabulary ``ids``, and with ``skeleton_n_max`` the function-word skeleton n-grams (which
         read ``capital``, per word, and the context model's function words)."""
@@ -330,8 +330,7 @@ class SpinModel:
             return np.zeros(n_sentences)
         z = word_ngram_sums(ids, sentence, n_sentences, self.mt_word_weights, self.word_n_max)
         if self.skeleton_n_max and self.context is not None:
-            skeleton = skeleton_ids(ids, np.zeros(len(ids), bool) if capital is None else capital,
-                                    self.context.function_words())
+            skeleton = skeleton_ids(ids, capital, self.context.function_words())
             z = z + word_ngram_sums(skeleton, sentence, n_sentences, self.mt_word_weights, self.skeleton_n_max)
         return z
 
