@@ -36,7 +36,7 @@ def test_model_folder_contents_and_manifest(trained: Path):
     m = json.loads((trained / "manifest.json").read_text())
     assert m["format"] == "garblecheck-model" and m["format_version"] == 6
     assert m["featurizer"] == {"n_min": 1, "n_max": 5, "bits": 20, "lowercase": True, "word_n_max": 3,
-                             "skeleton_n_max": 0}
+                             "skeleton_n_max": 0, "mt_page_profile": True}
     assert m["meaning_sha256"] == hashlib.sha256((trained / "meaning.npz").read_bytes()).hexdigest()
     assert m["weights_sha256"] == hashlib.sha256((trained / "weights.npz").read_bytes()).hexdigest()
     assert m["context_sha256"] == hashlib.sha256((trained / "context.npz").read_bytes()).hexdigest()
@@ -222,7 +222,9 @@ def test_the_shipped_vocabulary_rates_are_what_the_shipped_channel_gives():
     lm = m.context.lm
     ids = np.random.default_rng(0).choice(len(lm.vocab), 3000, replace=False)
     r, a = _Pool(lm, Channel.default()).vocab_rates(ids)
-    assert np.array_equal(r, m.vocab_rates[0][ids]) and np.array_equal(a, m.vocab_rates[1][ids])
+    # (equal up to rounding: numpy's summation order differs between builds)
+    assert np.allclose(r, m.vocab_rates[0][ids], rtol=1e-12, atol=1e-15)
+    assert np.allclose(a, m.vocab_rates[1][ids], rtol=1e-12, atol=1e-15)
     text = "Tons of Pakistanis died final month, officers stated on Tuesday."
     shipped, other = Detector(model=m), Detector(model=m, channel=Channel.load())
     assert shipped.check(text).to_dict() == other.check(text).to_dict()

@@ -392,3 +392,97 @@ def test_an_apertium_leg_returns_one_translation_a_sentence():
     except Exception as e:  # noqa: BLE001 - the mode's package may be missing
         pytest.skip(f"apertium eng-spa unavailable: {e}")
     assert len(out) == 3 and out[1] == "" and "casa" in out[0].lower()
+
+
+# -- translationese page profiles and the round-trip option ------------------------------------
+
+from garblecheck.evidence.roundtrip import round_trip_change  # noqa: E402
+from garblecheck.evidence.translationese import PROFILE_NAMES, page_profiles  # noqa: E402
+from garblecheck.text.words import Words, sentence_spans  # noqa: E402
+from garblecheck.verdict.roundtrip import RoundTripRule  # noqa: E402
+
+
+def _profiles(texts):
+    spans = [sentence_spans(t) for t in texts]
+    words = Words([t[s.start : s.end] for t, sp in zip(texts, spans) for s in sp])
+    return page_profiles(words, np.cumsum([0] + [len(sp) for sp in spans]))
+
+
+def test_a_page_profile_counts_function_words_sentences_and_marks():
+    row = dict(zip(PROFILE_NAMES, _profiles(["The cat sat on the mat. It was not happy, he said; \"no\"."])[0]))
+    assert row["article share"] == pytest.approx(2 / 13) and row["definite share of articles"] == 1.0
+    assert row["pronoun share"] == pytest.approx(2 / 13) and row["negation share"] == pytest.approx(2 / 13)
+    assert row["preposition share"] == pytest.approx(1 / 13)
+    assert row["',' per word"] == pytest.approx(1 / 13) and row["quotes per word"] == pytest.approx(2 / 13)
+    assert row["function-word sentence starts"] == 1.0  # "The", "It"
+    assert _profiles([""]).tolist() == [[0.0] * len(PROFILE_NAMES)]
+
+
+_page = st.lists(st.sampled_from("The a of in and it is not which Officials said, Reuters; (data) 2021 rose".split()),
+                 max_size=30).map(" ".join)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(_page, min_size=1, max_size=5))
+def test_a_page_profile_does_not_depend_on_the_batch(pages):
+    together = _profiles(pages)
+    alone = np.vstack([_profiles([p]) for p in pages])
+    assert np.allclose(together, alone)
+    assert (together[:, :7] >= 0).all() and (together[:, :7].sum(axis=1) <= 1 + 1e-9).all()
+
+
+def test_round_trip_change_is_zero_for_an_unchanged_page_and_nan_without_sentences():
+    page = "Officials said the bridge would reopen next week. The council approved the money on Monday."
+    same = round_trip_change([page, "Too short."], lambda s: s, lambda s: s)
+    assert same[0] == 0.0 and np.isnan(same[1])
+    reversed_words = round_trip_change([page], lambda s: s, lambda s: [" ".join(x.split()[::-1]) for x in s])
+    assert 0.0 < reversed_words[0] <= 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.01, 0.99), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 40.0), st.floats(0.0, 1.0))
+def test_the_round_trip_rule_only_raises_a_score_and_more_for_less_change(p, a, b, w, c):
+    rule = RoundTripRule(0.0, w, c)
+    lo, hi = sorted((a, b))
+    assert rule.apply(p, hi) >= p - 1e-12
+    assert rule.apply(p, lo) >= rule.apply(p, hi) - 1e-12
+    assert rule.apply(p, float("nan")) == p
+
+
+def test_a_malformed_round_trip_rule_is_refused():
+    with pytest.raises(ValueError):
+        RoundTripRule.from_json({"band": 0.1, "weight": -1.0, "center": 0.2})
+    with pytest.raises(ValueError):
+        RoundTripRule.from_json({"band": 0.1})
+
+
+def test_mt_roundtrip_needs_a_rule_and_raises_band_pages_that_a_round_trip_leaves_alone():
+    det = Detector()
+    if det.spin_model is None:
+        pytest.skip("no shipped model")
+    with pytest.raises(ValueError, match="round-trip rule"):
+        Detector(mt_roundtrip=True, model=replace_rule(det.spin_model, None))
+    page = " ".join(["Officials said the new bridge across the river would reopen to traffic next week after repairs."] * 12)
+    before = det.check(page)
+    assert before.mt_score is not None and before.round_trip_change is None
+    det.spin_model = replace_rule(det.spin_model, RoundTripRule(0.0, 30.0, 0.5))
+    det._legs = (lambda s: s, lambda s: s)  # an engine that changes nothing: what a machine's own text gets
+    det.mt_threshold_ = max(before.mt_score + 1e-3, 0.5)  # the page in the band
+    after = det.check(page)
+    assert after.round_trip_change == 0.0 and after.mt_score > before.mt_score
+    assert after.to_dict()["round_trip_change"] == 0.0 and after.verdict == "mt"
+    det.mt_threshold_ = before.mt_score  # at the threshold already: out of the band, left alone
+    assert det.check(page).mt_score == before.mt_score
+
+
+def replace_rule(model, rule):
+    from dataclasses import replace
+
+    return replace(model, mt_roundtrip=rule)
+
+
+def test_the_cli_says_when_a_model_has_no_round_trip_rule(tmp_path: Path):
+    f = tmp_path / "a.txt"
+    f.write_text("Officials said the bridge would reopen next week.", encoding="utf-8")
+    r = run("score", "--no-model", "--mt-roundtrip", str(f))
+    assert r.exit_code == 2 and "round-trip rule" in r.output

@@ -51,6 +51,10 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--stage1-miss", type=click.FloatRange(0.0, 1.0, max_open=True), default=None,
                      help="Set stage 1's bar so that this share of each kind of damaged calibration page would stop "
                           "there (default: the model's, 0.005); higher clears more clean pages, faster."),
+        click.option("--mt-roundtrip", is_flag=True,
+                     help="Translate pages whose mt score is in the uncertain band English -> Portuguese -> English "
+                          "(Bergamot, pip install 'garblecheck[mtgen]') and raise the score of those that change little "
+                          "(about 0.5 s a page)."),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -60,7 +64,7 @@ def _engine_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequence[str], no_default_lexicon: bool,
                      ignore: Sequence[str], ignore_files: Sequence[str], threshold: Optional[float],
                      fpr: Optional[float] = None, full: bool = False, stage1_miss: Optional[float] = None,
-                     mt_fpr: Optional[float] = None) -> Dict[str, Any]:
+                     mt_fpr: Optional[float] = None, mt_roundtrip: bool = False) -> Dict[str, Any]:
     """The Detector's arguments from the shared engine options (ignore files read here)."""
     from .evidence.lexicon import LexiconError, read_ignore_file
 
@@ -74,7 +78,7 @@ def _detector_params(model_dir: Optional[str], no_model: bool, lexicons: Sequenc
         raise click.UsageError(str(e)) from None
     return {"model": None if no_model else (model_dir or "default"), "lexicons": tuple(lexicons),
             "ignore": tuple(phrases), "default_lexicon": not no_default_lexicon, "threshold": threshold, "fpr": fpr,
-            "full": full, "stage1_miss": stage1_miss, "mt_fpr": mt_fpr}
+            "full": full, "stage1_miss": stage1_miss, "mt_fpr": mt_fpr, "mt_roundtrip": mt_roundtrip}
 
 
 def _build(params: Dict[str, Any]) -> Any:
@@ -92,6 +96,9 @@ def _build(params: Dict[str, Any]) -> Any:
         sys.exit(EXIT_ERROR)
     except ValueError as e:  # an FPR without a model
         raise click.UsageError(str(e)) from None
+    except RuntimeError as e:  # --mt-roundtrip without its engine
+        _err(str(e))
+        sys.exit(EXIT_ERROR)
 
 
 def _detector(**engine: Any) -> Any:
@@ -658,7 +665,8 @@ def filter_cmd(input_path: str, accepted: str, rejected: str, action: str, text_
     flt = PreIngestFilter(threshold=dp["threshold"], fpr=dp["fpr"], action=action, text_field=text_field,
                           model="none" if dp["model"] is None else (None if dp["model"] == "default" else dp["model"]),
                           lexicon=dp["lexicons"], ignore=dp["ignore"], default_lexicon=dp["default_lexicon"],
-                          learn_batch=learn_batch, full=dp["full"], stage1_miss=dp["stage1_miss"], mt_fpr=dp["mt_fpr"])
+                          learn_batch=learn_batch, full=dp["full"], stage1_miss=dp["stage1_miss"], mt_fpr=dp["mt_fpr"],
+                          mt_roundtrip=dp["mt_roundtrip"])
     flt._detector = _build({**dp, "learn_batch": learn_batch})  # a bad model or lexicon stops here, with one line and exit code 2
     try:
         if input_path == "-":

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 
 from .evidence.lexicon import Lexicon
+from .evidence.translationese import page_profiles
 from .verdict.model import SpinModel, default_model_dir, doc_features, mt_features, sigmoid, stage1_features
 from .verdict.report import DEFAULT_THRESHOLD, Flag, Report, SentenceScore, density_score
 from .decoding.changes import RESTORE_MIN_CONFIDENCE, Change, apply_changes, compose_changes, match_case, plan_changes
@@ -45,6 +47,7 @@ class _Analysis:
         self.stage1 = 1.0  # stage 1's probability that the page is damaged
         self.stage = 2  # 1: cleared by stage 1 (no context, language-model or meaning evidence read)
         self.unknown_capitals = 0  # capitalised words the vocabulary lacks (stage 2)
+        self.profile: Any = None  # the page profile, for a model whose mt stacker reads it
 
     def features(self) -> Any:
         return doc_features(self.sentence_logits, self.lex_score, self.ctx_evidence, self.ctx_max, self.n_words, self.rates,
@@ -158,6 +161,7 @@ class Detector:
         full: bool = False,
         stage1_miss: Optional[float] = None,
         mt_fpr: Optional[float] = None,
+        mt_roundtrip: bool = False,
     ) -> None:
         self.model = model
         self.lexicons = tuple(lexicons)
@@ -172,6 +176,7 @@ class Detector:
         self.full = full
         self.stage1_miss = stage1_miss
         self.mt_fpr = mt_fpr
+        self.mt_roundtrip = mt_roundtrip
         self._flag_min: Optional[float] = None  # decode.FLAG_MIN unless a learned channel is in use
         self._channel: Any = None
         self._options: Dict[str, Any] = {}  # the decoder's options per form (garblecheck.decoding.decode)
@@ -190,6 +195,13 @@ class Detector:
             self.spin_model.mt_threshold if mt_fpr is None else self.spin_model.mt_threshold_for_fpr(mt_fpr))
         self.stage1_bar_ = None if self.spin_model is None else (
             self.spin_model.stage1_bar if stage1_miss is None else self.spin_model.stage1_bar_for(stage1_miss))
+        self._legs: Any = None
+        if mt_roundtrip:
+            if self.spin_model is None or self.spin_model.mt_roundtrip is None or self.mt_threshold_ is None:
+                raise ValueError("mt_roundtrip needs a model with a round-trip rule (tools/fit_roundtrip.py)")
+            from .evidence.roundtrip import bergamot
+
+            self._legs = (bergamot("en-pt"), bergamot("pt-en"))
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {
@@ -206,6 +218,7 @@ class Detector:
             "full": self.full,
             "stage1_miss": self.stage1_miss,
             "mt_fpr": self.mt_fpr,
+            "mt_roundtrip": self.mt_roundtrip,
         }
 
     def __repr__(self) -> str:
@@ -283,15 +296,29 @@ class Detector:
         scores = self._scores(analyses)
         todo = [k for k, (a, sc) in enumerate(zip(analyses, scores)) if self._decodes(a, sc[0], decode)]
         decoded = dict(zip(todo, self._channel_flags([docs[k] for k in todo], [analyses[k] for k in todo], learn)))
-        return [self._report(t, a, sc, decoded.get(k)) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
+        reports = [self._report(t, a, sc, decoded.get(k)) for k, (t, a, sc) in enumerate(zip(docs, analyses, scores))]
+        return self._round_trips(docs, reports) if self._legs is not None else reports
+
+    def _round_trips(self, docs: Sequence[str], reports: List[Report]) -> List[Report]:
+        """The reports with the mt score of every page in the round-trip rule's band moved by how
+        much the page changes when translated again (``verdict.roundtrip``)."""
+        from .evidence.roundtrip import round_trip_change
+
+        rule, t = self.spin_model.mt_roundtrip, self.mt_threshold_
+        todo = [k for k, r in enumerate(reports)
+                if r.mt_score is not None and r.n_words >= MT_MIN_WORDS and rule.applies(r.mt_score, t)]
+        for k, c in zip(todo, round_trip_change([docs[k] for k in todo], *self._legs).tolist()):
+            r = reports[k]
+            mt = rule.apply(r.mt_score, c)
+            reports[k] = replace(r, mt_score=mt, verdict=self._verdict(r.score, mt, r.n_words),
+                                 round_trip_change=None if np.isnan(c) else c)
+        return reports
 
     def check_chunks(self, chunks: Iterable[Tuple[int, int, int, str]]) -> Report:
         """One report for a text too large to hold, from ``(char offset, line offset, column offset,
         text)`` chunks (:func:`garblecheck.text.io.iter_chunks`): every flag at its place in the whole
         text; ``score``, ``spin_score`` and ``verdict`` of the highest-scoring chunk; the words of
         all; no sentence scores (they would grow with the text)."""
-        from dataclasses import replace
-
         flags: List[Flag] = []
         n_words = 0
         top: Optional[Report] = None
@@ -334,9 +361,11 @@ class Detector:
         z, z_mt = model.sentence_logits_both(sentences)
         looked_up = model.context.lookup(words) if model.context is not None else None
         rates = self._page_rates(words, looked_up, bounds)
+        profiles = page_profiles(words, bounds) if model.mt_page_profile else None
         full = self.full if full is None else full
         for k, a in enumerate(out):
             lo, hi = bounds[k], bounds[k + 1]
+            a.profile = None if profiles is None else profiles[k]
             a.logits = z[lo:hi]
             a.mt_logits = None if z_mt is None else z_mt[lo:hi]
             a.rates = None if rates is None else rates[k]
@@ -645,7 +674,8 @@ class Detector:
             p = sigmoid(a.sentence_logits)
             sent_scores = (1.0 - (1.0 - p) * (1.0 - np.asarray(lex_sentence, dtype=np.float64))).tolist()
             if a.mt_logits is not None and a.stage == 2:
-                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency, a.unknown_capitals))
+                mt_score = model.mt_score(mt_features(a.mt_logits, all_flags, a.n_words, a.fluency, a.unknown_capitals,
+                                                        a.profile))
         sentences = tuple(map(SentenceScore, [s.start for s in a.spans], [s.end for s in a.spans], sent_scores))
         verdict = "clean" if a.stage == 1 else self._verdict(score, mt_score, a.n_words)  # stage 1 clears clean pages only
         return Report(score, verdict, self.threshold_, a.n_words, all_flags, sentences,

@@ -68,7 +68,8 @@ class PreIngestFilter:
     def __init__(self, threshold: Optional[float] = None, action: str = "reject", text_field: str = "text",
                  model: Optional[str] = None, lexicon: Sequence[str] = (), ignore: Sequence[str] = (),
                  default_lexicon: bool = True, fpr: Optional[float] = None, learn_batch: bool = False,
-                 full: bool = False, stage1_miss: Optional[float] = None, mt_fpr: Optional[float] = None) -> None:
+                 full: bool = False, stage1_miss: Optional[float] = None, mt_fpr: Optional[float] = None,
+                 mt_roundtrip: bool = False) -> None:
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
         self.threshold = threshold
@@ -83,13 +84,15 @@ class PreIngestFilter:
         self.full = full
         self.stage1_miss = stage1_miss
         self.mt_fpr = mt_fpr
+        self.mt_roundtrip = mt_roundtrip
         self._detector: Any = None
 
     def get_params(self, deep: bool = True) -> Dict[str, Any]:
         return {"threshold": self.threshold, "action": self.action, "text_field": self.text_field,
                 "model": self.model, "lexicon": self.lexicon, "ignore": self.ignore,
                 "default_lexicon": self.default_lexicon, "fpr": self.fpr, "learn_batch": self.learn_batch,
-                "full": self.full, "stage1_miss": self.stage1_miss, "mt_fpr": self.mt_fpr}
+                "full": self.full, "stage1_miss": self.stage1_miss, "mt_fpr": self.mt_fpr,
+                "mt_roundtrip": self.mt_roundtrip}
 
     def __repr__(self) -> str:
         return "PreIngestFilter(" + ", ".join(f"{k}={v!r}" for k, v in self.get_params().items()) + ")"
@@ -110,7 +113,7 @@ class PreIngestFilter:
             self._detector = Detector(model=spec, lexicons=self.lexicon, ignore=self.ignore,
                                       default_lexicon=self.default_lexicon, threshold=self.threshold, fpr=self.fpr,
                                       learn_batch=self.learn_batch, full=self.full, stage1_miss=self.stage1_miss,
-                                      mt_fpr=self.mt_fpr)
+                                      mt_fpr=self.mt_fpr, mt_roundtrip=self.mt_roundtrip)
         return self._detector
 
     # -- scoring and deciding --------------------------------------------------------------------

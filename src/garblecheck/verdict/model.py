@@ -51,6 +51,8 @@ stacker::
               mean surprisal, 90th percentile (nearest rank) of sentence mean surprisal, mean of sentence maximum
               surprisal, unseen word-pair rate, unseen function-word-pair rate,
               per 100 words: mt flags but respelt names, respelt names, capitalised words not in the vocabulary]
+             (+ the page profile of translated English, garblecheck.evidence.translationese, in a model
+              whose featurizer names ``mt_page_profile``)
     mt_score = sigmoid(mt . c + c0)
 """
 
@@ -66,8 +68,10 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, 
 import numpy as np
 
 from ..evidence.features import ngram_sums, skeleton_ids, word_ngram_sums
+from ..evidence.translationese import PROFILE_NAMES
 from ..text.io import sha256_file
 from .linear import Linear
+from .roundtrip import RoundTripRule
 
 if TYPE_CHECKING:
     from ..evidence.context import ContextModel
@@ -82,7 +86,8 @@ FORMAT_VERSION = 6  # 2: word n-grams and fluency in the mt score; 3: the trigra
 WEIGHTS = "weights.npz"
 MANIFEST = "manifest.json"
 N_SPIN_FEATURES = 10
-STAGE1_KINDS = ("real", "translations")  # the damage stage 1's bar lets through (SpinModel.stage1_bar_for)
+STAGE1_KINDS = ("real", "translations")  # the damage stage 1's bar lets through (SpinModel.stage1_bar_for);
+# "translations_<file>" is one file's translations
 N_RATE_FEATURES = 3
 N_STACK_FEATURES = N_SPIN_FEATURES + 1 + N_RATE_FEATURES  # all of doc_features: the verdict reads them all
 VERDICT_EVIDENCE = tuple(range(5, N_STACK_FEATURES - 1))  # context evidence, lexicon, gated rate: the score rises with each
@@ -189,11 +194,12 @@ def fluency_features(fluency: Optional[np.ndarray]) -> List[float]:
 
 
 def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int, fluency: Optional[np.ndarray] = None,
-                unknown_capitals: int = 0) -> np.ndarray:
+                unknown_capitals: int = 0, profile: Optional[np.ndarray] = None) -> np.ndarray:
     """The mt stacker's input for one document (module docstring), from its mt sentence logits,
     its flags (``mt`` flags and respelt names, ``mt:name``, each as a density score and per 100
-    words), the fluency rows of its sentences and its capitalised words the vocabulary lacks
-    (page consistency: a page of respelt and unknown names)."""
+    words), the fluency rows of its sentences, its capitalised words the vocabulary lacks (page
+    consistency: a page of respelt and unknown names) and, for a model that reads it, its page
+    profile (``evidence.translationese.page_profiles``)."""
     from .report import density_score
 
     mt_lex = density_score((f.confidence for f in flags if f.kind == "mt" and f.rule != "mt:name"), n_words)
@@ -201,7 +207,8 @@ def mt_features(mt_logits: np.ndarray, flags: Sequence[Any], n_words: int, fluen
     per100 = 100.0 / (n_words + 50)
     counts = [sum(f.kind == "mt" and f.rule != "mt:name" for f in flags) * per100, sum(f.rule == "mt:name" for f in flags) * per100,
               unknown_capitals * per100]
-    return np.array(_top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names] + fluency_features(fluency) + counts)
+    row = _top_stats(np.asarray(mt_logits, dtype=np.float64)) + [mt_lex, names] + fluency_features(fluency) + counts
+    return np.array(row if profile is None else row + list(profile))
 
 
 def _verified_npz(d: Path, manifest: Dict[str, Any], file_key: str, sha_key: str, where: str) -> Dict[str, np.ndarray]:
@@ -278,6 +285,8 @@ class SpinModel:
     mt_word_weights: Optional[np.ndarray] = None  # float32, word n-gram weights of the mt classifier
     word_n_max: int = 3
     skeleton_n_max: int = 0  # function-word skeleton n-grams of the mt classifier (features.skeleton_ids); 0: none
+    mt_page_profile: bool = False  # does the mt stacker read the page profile (evidence.translationese)
+    mt_roundtrip: Optional[RoundTripRule] = None  # how a round trip moves the mt score (tools/fit_roundtrip.py)
     mt_bias: float = 0.0
     mt_coef: np.ndarray = field(default_factory=lambda: np.zeros(N_MT_FEATURES))
     mt_intercept: float = 0.0
@@ -313,13 +322,23 @@ class SpinModel:
         return _at_fpr_all(self.mt_clean_scores, self.mt_clean_by_domain, fpr, 0.999,
                            "clean mt calibration scores: retrain it to set the mt threshold by FPR")
 
+    def __post_init__(self) -> None:
+        if not np.any(self.mt_coef) and len(self.mt_coef) != self.n_mt_features:  # the default, before any fit
+            self.mt_coef = np.zeros(self.n_mt_features)
+
+    @property
+    def n_mt_features(self) -> int:
+        """The length of the mt stacker's input (``mt_features``)."""
+        return N_MT_FEATURES + (len(PROFILE_NAMES) if self.mt_page_profile else 0)
+
     @property
     def bits(self) -> int:
         return int(np.log2(len(self.weights)))
 
     def featurizer_params(self) -> Dict[str, Any]:
         return {"n_min": self.n_min, "n_max": self.n_max, "bits": self.bits, "lowercase": self.lowercase,
-                "word_n_max": self.word_n_max, "skeleton_n_max": self.skeleton_n_max}
+                "word_n_max": self.word_n_max, "skeleton_n_max": self.skeleton_n_max,
+                "mt_page_profile": self.mt_page_profile}
 
     def mt_word_logits(self, ids: np.ndarray, sentence: np.ndarray, n_sentences: int,
                        capital: np.ndarray) -> np.ndarray:
@@ -355,7 +374,7 @@ class SpinModel:
         calibration pages falls (``STAGE1_KINDS``: the real spinner's pages, real machine
         translations). The thesaurus's thin spins are reported apart: nothing cheap tells them
         from clean text, and holding the bar to them let stage 1 clear almost nothing."""
-        damaged = [v for k, v in self.stage1_scores.items() if k in STAGE1_KINDS and len(v)]
+        damaged = [v for k, v in self.stage1_scores.items() if k.split("_", 1)[0] in STAGE1_KINDS and len(v)]
         if not damaged:
             raise ModelError("this model keeps no stage-1 calibration scores: retrain it to set the bar by a miss rate")
         if not 0.0 <= miss < 1.0:
@@ -447,6 +466,7 @@ class SpinModel:
             "context_flag_threshold": self.flag_threshold,
             "mt_threshold": self.mt_threshold,
             "channel_sha256": self.channel_sha256,
+            **({} if self.mt_roundtrip is None else {"mt_roundtrip": self.mt_roundtrip.to_json()}),
             **(extra or {}),
             **files,
         }
@@ -518,6 +538,7 @@ class SpinModel:
                 mt_word_weights=arrays["mt_word_weights"].astype(np.float32) if "mt_word_weights" in arrays else None,
                 word_n_max=int(feat.get("word_n_max", 3)),
                 skeleton_n_max=int(feat.get("skeleton_n_max", 0)),
+                mt_page_profile=bool(feat.get("mt_page_profile", False)),
                 mt_bias=float(arrays["mt_bias"][0]) if "mt_bias" in arrays else 0.0,
                 mt_coef=arrays["mt_coef"].astype(np.float64) if "mt_coef" in arrays else np.zeros(N_MT_FEATURES),
                 mt_intercept=float(arrays["mt_intercept"][0]) if "mt_intercept" in arrays else 0.0,
@@ -539,6 +560,7 @@ class SpinModel:
                 vocab_rates=(arrays["vocab_replace_rate"].astype(np.float64), arrays["vocab_form_weight"].astype(np.float64))
                 if "vocab_replace_rate" in arrays else None,
                 channel_sha256=manifest.get("channel_sha256"),
+                mt_roundtrip=None if manifest.get("mt_roundtrip") is None else RoundTripRule.from_json(manifest["mt_roundtrip"]),
                 manifest=manifest,
             )
         except (KeyError, IndexError, TypeError, ValueError) as e:
@@ -546,7 +568,7 @@ class SpinModel:
         if w.ndim != 1 or len(w) != 1 << int(feat["bits"]) or model.spin_coef.shape != (N_SPIN_FEATURES,) \
                 or model.sent_coef.shape != (2,) \
                 or (model.stage1_coef is not None and model.stage1_coef.shape != (N_STAGE1_FEATURES,)) \
-                or model.mt_coef.shape != (N_MT_FEATURES,) \
+                or model.mt_coef.shape != (model.n_mt_features,) \
                 or (model.mt_weights is not None and model.mt_weights.shape != w.shape) \
                 or (model.mt_word_weights is not None and (model.mt_word_weights.ndim != 1 or not len(model.mt_word_weights)
                                                            or len(model.mt_word_weights) & (len(model.mt_word_weights) - 1))):

@@ -79,6 +79,7 @@ class Report:
     decoded: bool = field(default=False, compare=False)  # the restorer's decoder ran (channel flags listed)
     intensity: Optional[float] = None  # how hard a spinner worked the page, by the channel (1: a typical real spun page)
     stage: int = field(default=2, compare=False)  # 1: cleared by the cheap first stage (no context or meaning evidence read)
+    round_trip_change: Optional[float] = None  # with --mt-roundtrip, how much the page changed when translated again
 
     @property
     def garbled(self) -> bool:
@@ -95,6 +96,7 @@ class Report:
             "n_words": self.n_words,
             "intensity": self.intensity,
             "stage": self.stage,
+            **({} if self.round_trip_change is None else {"round_trip_change": self.round_trip_change}),
             "flags": [f.to_dict() for f in self.flags],
             "sentences": [s.to_dict() for s in self.sentences],
         }
