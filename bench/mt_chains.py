@@ -4,7 +4,7 @@ at the model's default verdict, and the ROC AUC of ``mt_score`` against clean pa
 domain (real MT output, real clean text).
 
     python tools/make_chains.py --out ../mtchains          # the chains (issue 31)
-    python bench/mt_chains.py [--model DIR] [--chains ../mtchains] [--max-docs 60]
+    python bench/mt_chains.py [--model DIR] [--chains ../mtchains] [--max-docs 60] [--mt-roundtrip]
 
 Translated documents: of the shared round trips and of every chain the model trained on, those of
 the test split (``split_of(source, seed) == 0``); of a chain the model never read (not among its
@@ -37,8 +37,9 @@ def main() -> None:
     ap.add_argument("--model", default="default")
     ap.add_argument("--chains", type=Path, default=ROOT.parent / "mtchains")
     ap.add_argument("--max-docs", type=int, default=60)
+    ap.add_argument("--mt-roundtrip", action="store_true", help="score with the round-trip option (needs [mtgen])")
     args = ap.parse_args()
-    det = garblecheck.Detector(model=args.model)
+    det = garblecheck.Detector(model=args.model, mt_roundtrip=args.mt_roundtrip)
     if det.spin_model is None:
         sys.exit("needs a model")
     manifest = det.spin_model.manifest
