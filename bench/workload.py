@@ -38,6 +38,17 @@ t = time.perf_counter(); v.transform(docs); print(time.perf_counter() - t)
 """
 
 
+def white_house(n: int) -> list:
+    """The first ``n`` White House statements of clean-news (real text)."""
+    texts = []
+    with open(SOURCE, encoding="utf-8") as fh:
+        for line in fh:
+            texts.append(json.loads(line)["text"])
+            if len(texts) >= n:
+                break
+    return texts
+
+
 def pinned(cmd: list) -> list:
     return (["taskset", "-c", "0"] if shutil.which("taskset") else []) + cmd
 
@@ -61,12 +72,7 @@ def main() -> None:
     model = ["--model", args.model] if args.model else []
     with tempfile.TemporaryDirectory() as tmp:
         records, joined = Path(tmp) / "records.jsonl", Path(tmp) / "joined.txt"
-        texts = []
-        with open(SOURCE, encoding="utf-8") as fh:
-            for line in fh:
-                texts.append(json.loads(line)["text"])
-                if len(texts) >= args.docs:
-                    break
+        texts = white_house(args.docs)
         records.write_text("".join(json.dumps({"id": k, "text": t}) + "\n" for k, t in enumerate(texts)), encoding="utf-8")
         joined.write_text("\n\n".join(texts) + "\n", encoding="utf-8")
         mb = joined.stat().st_size / 1e6

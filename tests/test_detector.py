@@ -4,6 +4,7 @@ import pytest
 
 import garblecheck
 from garblecheck import Detector
+from garblecheck.detector.reports import verdict_of
 from garblecheck.verdict.report import DEFAULT_THRESHOLD, PSEUDO_WORDS, density_score
 
 
@@ -114,14 +115,14 @@ def test_module_level_api_uses_the_default_detector():
 def test_verdict_mt_when_mt_evidence_dominates():
     det = Detector(model=None, threshold=0.5)
     det.mt_threshold_ = 0.6
-    assert det._verdict(0.3, 0.9, 500) == "mt"  # only the mt score is past its threshold
-    assert det._verdict(0.99, 0.7, 500) == "garbled"  # both past, spin by far more (log-odds)
-    assert det._verdict(0.55, 0.99, 500) == "mt"
-    assert det._verdict(0.2, 0.5, 500) == "clean" and det._verdict(0.2, None, 500) == "clean"
-    assert det._verdict(0.3, 0.99, 99) == "clean"  # too short to be called mt
-    assert det._verdict(0.6, 0.99, 99) == "garbled"
+    assert verdict_of(det, 0.3, 0.9, 500) == "mt"  # only the mt score is past its threshold
+    assert verdict_of(det, 0.99, 0.7, 500) == "garbled"  # both past, spin by far more (log-odds)
+    assert verdict_of(det, 0.55, 0.99, 500) == "mt"
+    assert verdict_of(det, 0.2, 0.5, 500) == "clean" and verdict_of(det, 0.2, None, 500) == "clean"
+    assert verdict_of(det, 0.3, 0.99, 99) == "clean"  # too short to be called mt
+    assert verdict_of(det, 0.6, 0.99, 99) == "garbled"
     det.mt_threshold_ = None
-    assert det._verdict(0.3, 0.99, 500) == "clean"
+    assert verdict_of(det, 0.3, 0.99, 500) == "clean"
 
 
 SPUN_PARAGRAPH = ("The new premier assumed workplace final month after a vote in parliament. Tons of residents "
@@ -132,23 +133,24 @@ SPUN_PARAGRAPH = ("The new premier assumed workplace final month after a vote in
 def test_a_long_text_is_decoded_in_pieces_of_whole_sentences(det, monkeypatch):
     """Pieces cover every word and sentence once, in order; texts decoded together or apart flag
     the same words; a text decoded in pieces still flags words at their places."""
-    import garblecheck.detector as engine
+    import garblecheck.detector.restorer as restorer
+    from garblecheck.detector.batch import pieces as pieces_of
 
     spun = "\n\n".join([SPUN_PARAGRAPH] * 5)
     texts = [spun, "Officers in Islamabad said the safety forces would assist them.", SPUN_PARAGRAPH]
     whole = [r.flags for r in det.check_many(texts, decode=True)]
     assert any(f.rule == "channel:word" for f in whole[0]) and any(f.rule == "channel:word" for f in whole[2])
-    a = det._analyze([spun])[0]
+    a = det.read([spun])[0]
     for size in (1, 7, 40, 10 ** 6):
-        pieces = engine._pieces(0, a, size)
+        pieces = pieces_of(0, a, size)
         assert [p[1] for p in pieces[1:]] == [p[2] for p in pieces[:-1]] and pieces[0][1] == a.words[1] and pieces[-1][2] == a.words[2]
         assert [p[3] for p in pieces[1:]] == [p[4] for p in pieces[:-1]] and pieces[0][3] == 0 and pieces[-1][4] == len(a.spans)
         assert (len(pieces) == 1) == (size >= a.words[2] - a.words[1])
     # one decoding pass per text (the limit below any two texts together): the same flags
-    monkeypatch.setattr(engine, "DECODE_WORDS", max(len(t.split()) for t in texts) + 1)
+    monkeypatch.setattr(restorer, "DECODE_WORDS", max(len(t.split()) for t in texts) + 1)
     assert [r.flags for r in det.check_many(texts, decode=True)] == whole
     # pieces of a few sentences, each with its own rate: lexicon flags unchanged, every flag in place
-    monkeypatch.setattr(engine, "DECODE_WORDS", 40)
+    monkeypatch.setattr(restorer, "DECODE_WORDS", 40)
     parts = det.check(spun, decode=True).flags
     assert [f for f in parts if f.rule.startswith("lexicon")] == [f for f in whole[0] if f.rule.startswith("lexicon")]
     assert all(spun[f.start : f.end] == f.text for f in parts) and any(f.rule == "channel:word" for f in parts)

@@ -116,12 +116,12 @@ def test_sentences_are_bounded_pieces_of_the_text_in_order(parts):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 15)), max_size=20), st.integers(0, 70), st.integers(1, 15))
 def test_taken_flags_answer_as_a_scan_of_them(spans, start, width):
-    from garblecheck.detector import _overlaps, _Taken
+    from garblecheck.detector.batch import Taken, overlaps
     from garblecheck.verdict.report import Flag
 
     flags = [Flag(start=a, end=a + w, text="", suggestions=(), kind="spin", confidence=1.0, rule="r", line=1, col=1)
              for a, w in spans]
-    assert _Taken(flags).hits(start, start + width) == _overlaps(start, start + width, flags)
+    assert Taken(flags).hits(start, start + width) == overlaps(start, start + width, flags)
 
 
 @settings(max_examples=200, deadline=None)

@@ -506,7 +506,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     thin = [t for t, y_ in zip(*_simulate(calib_docs, thin_spinner.spin, cfg.stage1_density, cfg.density_range, rng,
                                           noise=PageNoise() if cfg.noise_share > 0 else None, noisy_copies=True)[:2]) if y_]
     real_pages = [t for t, y_ in zip(rtexts, rlabels) if y_]
-    analyses = det._analyze(ctexts + real_pages + thin, full=True)
+    analyses = det.read(ctexts + real_pages + thin, full=True)
     rows, ys = [], []
     for a, s in zip(analyses, cspun):
         gold = [y_ for _, _, y_ in s.sentence_labels()] if s is not None else []
@@ -535,7 +535,7 @@ def train(clean: Sequence[str], out_dir: str, *, garbled: Sequence[str] = (), mt
     # the translations stop at stage 1 (the thesaurus spins at cfg.stage1_density are reported apart)
     # (translations as pages, as the clean ones are read: a whole document has more sentences to stand out)
     t_pages = [(t.source, page) for t in t_split["calib"] for page in pages(t.text)]
-    mt_pages = det._analyze([page for _, page in t_pages], full=False) if t_pages else []
+    mt_pages = det.read([page for _, page in t_pages], full=False) if t_pages else []
     s1 = np.array([stage1_features(a.logits, a.lex_score, a.rates, a.mt_logits) for a in [*analyses, *mt_pages]])
     s1_y = np.r_[stack_y, np.ones(len(mt_pages))]
     model.stage1_coef, model.stage1_intercept = _fit_logistic(s1, s1_y, cfg.seed)
@@ -792,9 +792,11 @@ def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine (every text read in full)."""
     from ..verdict.model import mt_features
 
-    analyses = det._analyze(texts, full=True)
-    return [mt_features(a.mt_logits, det._report(t, a, sc).flags, a.n_words, a.fluency, a.unknown_capitals, a.profile)
-            for t, a, sc in zip(texts, analyses, det._scores(analyses))]
+    from ..detector.reports import report_page, score_pages
+
+    pages = det.read(texts, full=True)
+    return [mt_features(a.mt_logits, report_page(det, a, sc).flags, a.n_words, a.fluency, a.unknown_capitals, a.profile)
+            for a, sc in zip(pages, score_pages(det, pages))]
 
 
 def _called(reports: Sequence[Any], labels: Sequence[int], verdict: str) -> Dict[str, int]:
@@ -816,7 +818,7 @@ def evaluate_mt(det: Any, docs: Sequence[Doc], perturber: MTPerturber, density: 
                            "called_mt": _called(reports, labels, "mt")}
     sent_p: List[float] = []
     sent_y: List[int] = []
-    for a, s in zip(det._analyze(texts), damaged):
+    for a, s in zip(det.read(texts), damaged):
         gold = [y_ for _, _, y_ in s.sentence_labels()] if s is not None else []
         if a.mt_logits is not None and len(gold) == len(a.mt_logits):
             sent_p.extend(sigmoid(a.mt_logits).tolist())
@@ -876,7 +878,7 @@ def evaluate_translations(det: Any, translations: Sequence[Translation], origina
         res: Dict[str, Any] = {"documents": binary_metrics(scores, y, thr),
                                "called_mt": _called(reports, labels, "mt"), "called_garbled": _called(reports, labels, "garbled")}
         if sentences:
-            analyses = _in_batches(det._analyze, sentences, 2048)
+            analyses = _in_batches(det.read, sentences, 2048)
             p = np.array([float(sigmoid(np.mean(a.mt_logits))) if a.mt_logits is not None and len(a.mt_logits) else 0.0
                           for a in analyses])
             res["sentences"] = binary_metrics(p, np.array(sentence_labels), 0.5)

@@ -79,5 +79,9 @@ def spelling_variants(a: str, b: str) -> bool:
     """Whether ``a`` and ``b`` are two spellings of one word (of one phrase, word by word), an
     abbreviation of a word included."""
     wa, wb = a.lower().split(), b.lower().split()
-    return wa != wb and len(wa) == len(wb) and all(
-        spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x) for x, y in zip(wa, wb))
+    if wa == wb or len(wa) != len(wb):
+        return False
+    if len(wa) == 1:  # the common case, asked for every candidate of every form: no generator
+        x, y = wa[0], wb[0]
+        return spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x)
+    return all(spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x) for x, y in zip(wa, wb))
