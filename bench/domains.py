@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Clean prose of every domain (real): per source and per domain, the share of documents called
-garbled and called mt, and flags per 10,000 words, with and without page noise.
+garbled and called mt, flags per 10,000 words and the share stage 1 clears, with and without page noise.
 
     python bench/domains.py [--model DIR] [--max-per-source 300] [--noise] [--json OUT]
 
@@ -58,7 +58,7 @@ def main() -> None:
     noise = PageNoise() if args.noise else None
     rows = []
     domains: dict = collections.defaultdict(lambda: collections.Counter())
-    print(f"{'source':58s} {'domain':13s} {'docs':>5s} {'garbled':>8s} {'mt':>7s} {'flags/10k':>9s}  (real; noise: {bool(noise)})")
+    print(f"{'source':58s} {'domain':13s} {'docs':>5s} {'garbled':>8s} {'mt':>7s} {'flags/10k':>9s} {'stage 1':>7s}  (real; noise: {bool(noise)})")
     for source, domain, docs in sources(seed, args.max_per_source):
         texts = [d.text for d in docs]
         if noise is not None:
@@ -67,18 +67,18 @@ def main() -> None:
         c = collections.Counter(docs=len(docs), words=sum(r.n_words for r in reports),
                                 flags=sum(len(r.flags) for r in reports),
                                 garbled=sum(r.verdict == "garbled" for r in reports),
-                                mt=sum(r.verdict == "mt" for r in reports))
+                                mt=sum(r.verdict == "mt" for r in reports), stage1=sum(r.stage == 1 for r in reports))
         if "(all)" not in source:
             domains[domain].update(c)
         worst = sorted(((r.score, d.id) for r, d in zip(reports, docs) if r.verdict != "clean"), reverse=True)[:3]
         row = {"source": source, "domain": domain, **c, "called": [i for _, i in worst]}
         rows.append(row)
         print(f"{source:58s} {domain:13s} {c['docs']:5d} {c['garbled'] / max(c['docs'], 1):8.1%} {c['mt'] / max(c['docs'], 1):7.1%} "
-              f"{c['flags'] * 1e4 / max(c['words'], 1):9.2f}  {', '.join(i for _, i in worst)}")
+              f"{c['flags'] * 1e4 / max(c['words'], 1):9.2f} {c['stage1'] / max(c['docs'], 1):7.1%}  {', '.join(i for _, i in worst)}")
     print("by domain (wikinews-2019-2020 'all' left out, its test split counted):")
     for domain, c in sorted(domains.items()):
         print(f"  {domain:13s} {c['docs']:5d} docs  garbled {c['garbled'] / c['docs']:6.1%}  mt {c['mt'] / c['docs']:6.1%}  "
-              f"flags/10k {c['flags'] * 1e4 / max(c['words'], 1):6.2f}")
+              f"flags/10k {c['flags'] * 1e4 / max(c['words'], 1):6.2f}  cleared by stage 1 {c['stage1'] / c['docs']:6.1%}")
     if args.json:
         Path(args.json).write_text(json.dumps({"noise": bool(noise), "sources": rows,
                                                "domains": {k: dict(v) for k, v in domains.items()}}, indent=1))

@@ -77,15 +77,13 @@ def context_flags(lexicon: Lexicon, context: Any, a: Page, table: Any, first_sen
     return found
 
 
-def name_flags(lexicon: Lexicon, english: Any, a: Page, table: Any, lo: int, hi: int) -> List[Flag]:
-    """``mt`` flags for names respelt within the page (garblecheck.evidence.names), offsets from ``table``."""
-    from ..evidence.names import name_variants, name_words
+def name_flags(lexicon: Lexicon, a: Page, table: Any, names: np.ndarray) -> List[Flag]:
+    """``mt`` flags for names respelt within the page (garblecheck.evidence.names) among its
+    ``names`` (words of ``table``, :func:`garblecheck.evidence.names.name_words`)."""
+    from ..evidence.names import name_variants
 
-    text, words = a.text, table.words
-    # names are capitalised and never lower-case vocabulary words
-    unknown = lo + np.flatnonzero(~table.known[lo:hi] & words.capital[lo:hi])
-    names = name_words(words, unknown, english)
-    found = name_variants(words, table.sentence, names)
+    text = a.text
+    found = name_variants(table.words, table.sentence, names)
     out = []
     for (k, suggestion), (start, end) in zip(found, table.offsets([k for k, _ in found])):
         surface = text[start:end]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Set, Tuple
 
 import numpy as np
 
+from ..evidence.names import name_words
 from ..evidence.translationese import page_profiles
 from ..verdict.model import stage1_features
 from ..verdict.report import density_score
@@ -101,6 +102,9 @@ def _stage2(det: "Detector", out: list, words: Words, looked_up: Tuple[np.ndarra
         lower = words.lower
         word_logits = model.mt_word_logits(lower, words.sentence, n_sentences, words.words.capital)  # type: ignore[union-attr]
         fluency = sentence_fluency(det.get_lm(), lower, words.sentence, n_sentences, ctx.function_words())
+    # names are capitalised and never lower-case vocabulary words (read for all pages at once)
+    names = name_words(words.words, np.flatnonzero(~words.known & words.words.capital), ctx.english)
+    name_bounds = np.searchsorted(names, word_bounds)
     seen = np.r_[0, np.cumsum(words.words.capital & (words.lower == 0))]
     unknown_capitals = seen[word_bounds[1:]] - seen[word_bounds[:-1]]  # capitalised words the vocabulary lacks, per page
     for k, a in enumerate(out):
@@ -114,7 +118,7 @@ def _stage2(det: "Detector", out: list, words: Words, looked_up: Tuple[np.ndarra
         a.unknown_capitals = int(unknown_capitals[k])
         if model.flag_threshold is not None:  # type: ignore[union-attr]
             a.ctx_flags = context_flags(lexicon, ctx, a, words, int(lo), w0, w1, model.flag_threshold)  # type: ignore[union-attr]
-        a.ctx_flags += name_flags(lexicon, ctx.english, a, words, w0, w1)
+        a.ctx_flags += name_flags(lexicon, a, words, names[name_bounds[k] : name_bounds[k + 1]])
         if model.meaning is not None:  # type: ignore[union-attr]
             p0, p1 = pair_bounds[k], pair_bounds[k + 1]
             a.ctx_flags += meaning_flags(lexicon, ctx, model.meaning, a, words, pairs[p0:p1], expected[p0:p1], w0, w1)  # type: ignore[union-attr]
