@@ -99,14 +99,14 @@ def name_flags(lexicon: Lexicon, a: Page, table: Any, names: np.ndarray) -> List
 
 
 def meaning_flags(lexicon: Lexicon, context: Any, meaning: Any, a: Page, table: Any, ks: np.ndarray,
-                  expected: np.ndarray, lo: int, hi: int) -> List[Flag]:
+                  expected: np.ndarray, lo: int, hi: int, lower_proper: np.ndarray) -> List[Flag]:
     """``mt`` flags for evidence of meaning (:mod:`garblecheck.evidence.meaning`) in one page (words
     ``lo:hi`` of ``table``); ``ks`` are the words of ``table`` that end an unexpected pair,
-    ``expected`` their expectation."""
+    ``expected`` their expectation; ``lower_proper`` (``MeaningModel.lower_proper``) of the table."""
     from ..evidence.meaning import CONFIDENCE, Finding
 
     text = a.text
-    found = meaning.find(text) + meaning.cases(text, table, lo, hi, context.index)
+    found = meaning.find(text) + meaning.cases(text, table, lo, hi, context.index, lower_proper)
     if len(ks):
         for k, (s1, e1), (s2, e2), x in zip(ks.tolist(), table.offsets((ks - 1).tolist()), table.offsets(ks.tolist()), expected):
             if text[e1:s2].strip():

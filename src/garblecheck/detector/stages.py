@@ -95,6 +95,7 @@ def _stage2(det: "Detector", out: list, words: Words, looked_up: Tuple[np.ndarra
         pairs, expected = model.meaning.collocations(ctx.unigram, ctx.total, ctx._bigram, words.ids, words.known,  # type: ignore[union-attr]
                                                      words.sentence)
         pair_bounds = np.searchsorted(pairs, word_bounds)
+        lower_proper = model.meaning.lower_proper(words, ctx.index)  # type: ignore[union-attr]
     fluency = None
     if model.mt_weights is not None:  # type: ignore[union-attr]
         from ..evidence.lm import sentence_fluency
@@ -121,5 +122,6 @@ def _stage2(det: "Detector", out: list, words: Words, looked_up: Tuple[np.ndarra
         a.ctx_flags += name_flags(lexicon, a, words, names[name_bounds[k] : name_bounds[k + 1]])
         if model.meaning is not None:  # type: ignore[union-attr]
             p0, p1 = pair_bounds[k], pair_bounds[k + 1]
-            a.ctx_flags += meaning_flags(lexicon, ctx, model.meaning, a, words, pairs[p0:p1], expected[p0:p1], w0, w1)  # type: ignore[union-attr]
+            a.ctx_flags += meaning_flags(lexicon, ctx, model.meaning, a, words, pairs[p0:p1], expected[p0:p1], w0, w1,
+                                       lower_proper)  # type: ignore[union-attr]
         a.words = (words, int(w0), int(w1), int(lo))

@@ -323,11 +323,19 @@ class MeaningModel:
             self._proper_ids = cached = (index, ids)
         return cached[1]
 
-    def cases(self, text: str, table: Any, lo: int, hi: int, index: Dict[str, int]) -> List[Finding]:
+    def lower_proper(self, table: Any, index: Dict[str, int]) -> np.ndarray:
+        """Per word of a word table: a word clean news always capitalises, written in lower case."""
+        return ~table.words.capital & np.isin(table.lower, self.proper_ids(index))
+
+    def cases(self, text: str, table: Any, lo: int, hi: int, index: Dict[str, int],
+              lower_proper: Optional[np.ndarray] = None) -> List[Finding]:
         """``mt:case`` findings among words ``lo:hi`` of a word table (``garblecheck.evidence.context.WordTable``
         of ``text``, vocabulary ``index``): a word clean news always capitalises, in lower case after
-        another word of its sentence."""
-        k = lo + np.flatnonzero(~table.words.capital[lo:hi] & np.isin(table.lower[lo:hi], self.proper_ids(index)))
+        another word of its sentence. ``lower_proper``: :meth:`lower_proper` of the whole table, if
+        already read (a batch of pages reads it once)."""
+        hit = lower_proper[lo:hi] if lower_proper is not None else \
+            ~table.words.capital[lo:hi] & np.isin(table.lower[lo:hi], self.proper_ids(index))
+        k = lo + np.flatnonzero(hit)
         k = k[(k > 0) & (table.sentence[k] == table.sentence[np.maximum(k - 1, 0)])]
         out = []
         for start, end in table.offsets(k.tolist()):
