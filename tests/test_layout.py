@@ -90,3 +90,14 @@ def test_the_public_names_import_from_their_documented_places():
             assert getattr(m, name) is not None, f"{module}.{name}"
     assert callable(garblecheck.restore) and garblecheck.restore("Tons of people fled.") == "Hundreds of people fled."
     assert set(garblecheck.__all__) == set(documented["garblecheck"])
+
+
+def test_every_subpackage_ships_in_the_wheel():
+    """setup.cfg lists packages by hand: a new subpackage missing there is missing from `pip install .`."""
+    import configparser
+
+    cfg = configparser.ConfigParser()
+    cfg.read(PACKAGE.parents[1] / "setup.cfg", encoding="utf-8")
+    listed = set(cfg["options"]["packages"].split())
+    found = {_module(p) for p in PACKAGE.rglob("__init__.py")}
+    assert found - listed == set()

@@ -431,6 +431,19 @@ def test_a_page_profile_does_not_depend_on_the_batch(pages):
     assert (together[:, :7] >= 0).all() and (together[:, :7].sum(axis=1) <= 1 + 1e-9).all()
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(_page, min_size=1, max_size=5), st.integers(1, 40))
+def test_a_page_profile_reads_the_text_in_blocks_as_in_one(pages, block):
+    import garblecheck.evidence.translationese as tr
+
+    whole = _profiles(pages)
+    saved, tr._BLOCK = tr._BLOCK, block  # marks read a few characters at a time: the same counts
+    try:
+        assert np.array_equal(_profiles(pages), whole)
+    finally:
+        tr._BLOCK = saved
+
+
 def test_round_trip_change_is_zero_for_an_unchanged_page_and_nan_without_sentences():
     page = "Officials said the bridge would reopen next week. The council approved the money on Monday."
     same = round_trip_change([page, "Too short."], lambda s: s, lambda s: s)

@@ -33,6 +33,12 @@ _TABLE: Tuple[np.ndarray, np.ndarray] = key_table(
     {w: k + 1 for k, c in enumerate(_CLASSES) for w in _CLASSES[c].split()} | {_DEFINITE: len(_CLASSES) + 1})
 
 
+_BLOCK = 1 << 20  # characters
+_MARKS = np.zeros(max(ord(c) for m in _PUNCTUATION for c in m) + 2, dtype=np.int64)  # code point -> mark class + 1
+for _k, _m in enumerate(_PUNCTUATION):
+    _MARKS[[ord(c) for c in _m]] = _k + 1
+
+
 def _per_doc(values: np.ndarray, doc: np.ndarray, n_docs: int) -> np.ndarray:
     return np.bincount(doc, weights=values, minlength=n_docs) if len(doc) else np.zeros(n_docs)
 
@@ -65,15 +71,22 @@ def page_profiles(words: Words, bounds: np.ndarray) -> np.ndarray:
     out[:, n_classes + 1] = np.log1p(mean)
     out[:, n_classes + 2] = np.sqrt(var) / np.maximum(mean, 1.0)
     # word variety, Herdan's C: log(types) / log(tokens), which depends little on length
-    pairs = np.unique(np.stack([doc, words.key]), axis=1)  # (long words, key -1, count as one type)
-    types = np.bincount(pairs[0], minlength=n_docs).astype(np.float64)
+    order = np.lexsort((words.key, doc))  # (long words, key -1, count as one type)
+    d_sorted, k_sorted = doc[order], words.key[order]
+    new = np.r_[True, (d_sorted[1:] != d_sorted[:-1]) | (k_sorted[1:] != k_sorted[:-1])]
+    types = np.bincount(d_sorted[new], minlength=n_docs).astype(np.float64)
     out[:, n_classes + 3] = np.where(n > 1, np.log(np.maximum(types, 1)) / np.log(np.maximum(n, 2)), 0.0)
     first = np.flatnonzero(np.r_[True, words.sentence[1:] != words.sentence[:-1]])
     out[:, n_classes + 4] = _per_doc((cls[first] > 0).astype(np.float64), doc[first], n_docs) / m
-    chars = np.frombuffer(words.joined.encode("utf-32-le"), dtype=np.uint32)
-    seps = np.flatnonzero(chars == 0)
-    for k, marks in enumerate(_PUNCTUATION):
-        sent = np.searchsorted(seps, np.flatnonzero(np.isin(chars, [ord(c) for c in marks])))
-        d = np.searchsorted(bounds, sent, side="right") - 1
-        out[:, n_classes + 5 + k] = np.bincount(d, minlength=n_docs)[:n_docs] / per
+    marks = np.zeros((n_docs, len(_PUNCTUATION)))
+    seps = words.sentence_start[1:] - 1  # the NULs between sentences
+    text = words.joined
+    for at in range(0, len(text), _BLOCK):  # code points a block at a time: bounded memory
+        chars = np.frombuffer(text[at : at + _BLOCK].encode("utf-32-le"), dtype=np.uint32)
+        mark = _MARKS[np.minimum(chars, len(_MARKS) - 1)]
+        hit = np.flatnonzero(mark)
+        d = np.searchsorted(bounds, np.searchsorted(seps, at + hit), side="right") - 1
+        marks += np.bincount(d * len(_PUNCTUATION) + mark[hit] - 1,
+                             minlength=n_docs * len(_PUNCTUATION))[: n_docs * len(_PUNCTUATION)].reshape(n_docs, -1)
+    out[:, n_classes + 5 :] = marks / per[:, None]
     return out
