@@ -423,8 +423,8 @@ _page = st.lists(st.sampled_from("The a of in and it is not which Officials said
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(_page, min_size=1, max_size=5))
-def test_a_page_profile_does_not_depend_on_the_batch(pages):
+@given(st.lists(_page | st.sampled_from([",", "; (", "\u201c \u201d", ", \u8041"]), min_size=1, max_size=5))
+def test_a_page_profile_does_not_depend_on_the_batch(pages):  # pages without words among them too
     together = _profiles(pages)
     alone = np.vstack([_profiles([p]) for p in pages])
     assert np.allclose(together, alone)

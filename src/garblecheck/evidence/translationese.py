@@ -89,4 +89,5 @@ def page_profiles(words: Words, bounds: np.ndarray) -> np.ndarray:
         marks += np.bincount(d * len(_PUNCTUATION) + mark[hit] - 1,
                              minlength=n_docs * len(_PUNCTUATION))[: n_docs * len(_PUNCTUATION)].reshape(n_docs, -1)
     out[:, n_classes + 5 :] = marks / per[:, None]
+    out[n == 0] = 0.0  # a text without words: zeros, as in a batch of such texts alone
     return out
