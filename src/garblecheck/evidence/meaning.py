@@ -333,9 +333,8 @@ class MeaningModel:
         of ``text``, vocabulary ``index``): a word clean news always capitalises, in lower case after
         another word of its sentence. ``lower_proper``: :meth:`lower_proper` of the whole table, if
         already read (a batch of pages reads it once)."""
-        hit = lower_proper[lo:hi] if lower_proper is not None else \
-            ~table.words.capital[lo:hi] & np.isin(table.lower[lo:hi], self.proper_ids(index))
-        k = lo + np.flatnonzero(hit)
+        hit = lower_proper if lower_proper is not None else self.lower_proper(table, index)
+        k = lo + np.flatnonzero(hit[lo:hi])
         k = k[(k > 0) & (table.sentence[k] == table.sentence[np.maximum(k - 1, 0)])]
         out = []
         for start, end in table.offsets(k.tolist()):

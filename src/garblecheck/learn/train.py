@@ -790,9 +790,8 @@ def _pair_excerpt(t: Translation, rng: random.Random) -> Tuple[str, int]:
 
 def mt_rows_of(det: Any, texts: Sequence[str]) -> List[np.ndarray]:
     """The mt stacker's input row of each text, through the real engine (every text read in full)."""
-    from ..verdict.model import mt_features
-
     from ..detector.reports import report_page, score_pages
+    from ..verdict.model import mt_features
 
     pages = det.read(texts, full=True)
     return [mt_features(a.mt_logits, report_page(det, a, sc).flags, a.n_words, a.fluency, a.unknown_capitals, a.profile)

@@ -82,6 +82,10 @@ def spelling_variants(a: str, b: str) -> bool:
     if wa == wb or len(wa) != len(wb):
         return False
     if len(wa) == 1:  # the common case, asked for every candidate of every form: no generator
-        x, y = wa[0], wb[0]
-        return spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x)
-    return all(spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x) for x, y in zip(wa, wb))
+        return _same_word(wa[0], wb[0])
+    return all(map(_same_word, wa, wb))
+
+
+def _same_word(x: str, y: str) -> bool:
+    """Two lower-case spellings of one word, or a word and its abbreviation."""
+    return spelling_key(x) == spelling_key(y) or abbreviates(x, y) or abbreviates(y, x)
